@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+from . import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("config.i18n_urls")),
+    path("login/", account_views.RekindleLoginView.as_view(), name="login"),
+    path("logout/", account_views.RekindleLogoutView.as_view(), name="logout"),
+    path("", account_views.home, name="home"),
+    path("contacts/", include("contacts.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,94 @@
+"""State changes on contacts and their touches.
+
+The last-touch summary is kept current as events arrive: a single event
+moves it forward with a conditional UPDATE (never backwards), and bulk loads
+recompute it for the affected contacts with one set-based statement each.
+"""
+import hashlib
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from .models import Contact, ContactTouchSummary, TouchEvent, TouchSource
+
+
+def event_fingerprint(*, contact_id, kind, occurred_at, url="", detail=""):
+    raw = "\x1f".join([str(contact_id), kind, occurred_at.isoformat(), url or "", detail or ""])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=TouchSource.MANUAL,
+                       flagged_as_bot=False):
+    """Store one touch and move the contact's last-touch summary forward.
+
+    Returns (event, created). Recording the same fact twice is a no-op.
+    """
+    fingerprint = event_fingerprint(contact_id=contact.pk, kind=kind, occurred_at=occurred_at, url=url, detail=detail)
+    with transaction.atomic():
+        event, created = TouchEvent.objects.get_or_create(
+            fingerprint=fingerprint,
+            defaults={
+                "contact": contact, "kind": kind, "occurred_at": occurred_at, "url": url[:2000],
+                "detail": detail[:1000], "source": source, "flagged_as_bot": flagged_as_bot,
+            },
+        )
+        if created and not flagged_as_bot:
+            # Conditional updates: an older event never moves the summary back.
+            updated = ContactTouchSummary.objects.filter(contact=contact, kind=kind, last_at__lt=occurred_at).update(
+                last_at=occurred_at
+            )
+            if not updated:
+                ContactTouchSummary.objects.get_or_create(contact=contact, kind=kind, defaults={"last_at": occurred_at})
+            Contact.objects.filter(pk=contact.pk).filter(
+                Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=occurred_at)
+            ).update(last_touch_at=occurred_at, last_touch_kind=kind)
+    return event, created
+
+
+_SUMMARY_UPSERT = """
+INSERT INTO contacts_contacttouchsummary (contact_id, kind, last_at)
+SELECT e.contact_id, e.kind, MAX(e.occurred_at)
+FROM contacts_touchevent e
+WHERE e.contact_id IN ({ids}) AND e.flagged_as_bot = {false}
+GROUP BY e.contact_id, e.kind
+ON CONFLICT (contact_id, kind) DO UPDATE SET last_at = excluded.last_at
+"""
+
+_CONTACT_LAST_TOUCH = """
+UPDATE contacts_contact SET
+  last_touch_at = (SELECT MAX(s.last_at) FROM contacts_contacttouchsummary s WHERE s.contact_id = contacts_contact.id),
+  last_touch_kind = COALESCE((SELECT s.kind FROM contacts_contacttouchsummary s
+                              WHERE s.contact_id = contacts_contact.id
+                              ORDER BY s.last_at DESC, s.kind LIMIT 1), '')
+WHERE id IN ({ids})
+"""
+
+
+def touch_summaries_refresh(*, contact_ids, batch_size=5000):
+    """Recompute the per-kind and overall last touch for `contact_ids`.
+
+    Set-based: one upsert and one update per batch of ids, reading only the
+    affected contacts' events through the (contact, kind, occurred_at) index.
+    Idempotent, so a retried import or a re-run is harmless.
+    """
+    ids = sorted(set(contact_ids))
+    false = "false" if connection.vendor == "postgresql" else "0"
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(_SUMMARY_UPSERT.format(ids=placeholders, false=false), chunk)
+            cursor.execute(_CONTACT_LAST_TOUCH.format(ids=placeholders), chunk)
+
+
+def touch_summaries_rebuild_all():
+    """Rebuild every summary from the events table (demo data, repairs)."""
+    false = "false" if connection.vendor == "postgresql" else "0"
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM contacts_contacttouchsummary")
+        cursor.execute(
+            "INSERT INTO contacts_contacttouchsummary (contact_id, kind, last_at) "
+            "SELECT contact_id, kind, MAX(occurred_at) FROM contacts_touchevent "
+            f"WHERE flagged_as_bot = {false} GROUP BY contact_id, kind"
+        )
+        cursor.execute(_CONTACT_LAST_TOUCH.replace("WHERE id IN ({ids})", ""))

@@ -1,0 +1,2 @@
+"""Models of the tracking app arrive with its issue; the package exists so the app's
+migrations and imports have a fixed home."""
