@@ -1,0 +1,69 @@
+"""Every URL × every role (and anonymous) returns the expected status."""
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from contacts.models import Contact, ImportJob, ImportKind
+
+ANON, REP, MARKETER, ADMIN = "anonymous", "rep", "marketer", "admin"
+
+# url name -> expected GET status per persona. 302 for anonymous means "sent to login".
+EXPECTED = {
+    "healthz": {ANON: 200, REP: 200, MARKETER: 200, ADMIN: 200},
+    "login": {ANON: 200, REP: 302, MARKETER: 302, ADMIN: 302},
+    "logout": {ANON: 405, REP: 405, MARKETER: 405, ADMIN: 405},  # logout is POST only
+    "set_language": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 302},  # GET just redirects back
+    "home": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 302},
+    "contacts:overview": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "contacts:list": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "contacts:detail": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "contacts:import_list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "contacts:import_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "contacts:import_detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "admin:index": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 200},
+}
+
+
+def _named_urls(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            if entry.namespace == "admin":
+                continue  # Django admin is covered through admin:index
+            yield from _named_urls(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name
+
+
+def test_every_named_url_has_expectations():
+    assert set(_named_urls()) | {"admin:index"} == set(EXPECTED)
+
+
+@pytest.fixture
+def url_args(marketer, tmp_path):
+    contact = Contact.objects.create(email="walk@example.com", last_name="歩")
+    job = ImportJob.objects.create(
+        id=uuid.uuid4(), kind=ImportKind.CONTACTS, original_name="x.csv", stored_path=str(tmp_path / "x.csv"),
+        created_by=marketer,
+    )
+    return {"contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", [ANON, REP, MARKETER, ADMIN])
+def test_every_url_for_every_role(client, persona, rep, marketer, admin_user, url_args):
+    users = {REP: rep, MARKETER: marketer, ADMIN: admin_user}
+    if persona != ANON:
+        client.force_login(users[persona])
+    failures = []
+    for name, expected in EXPECTED.items():
+        url = reverse(name, kwargs=url_args.get(name))
+        response = client.get(url)
+        if response.status_code != expected[persona]:
+            failures.append(f"{name} {url}: {response.status_code} != {expected[persona]}")
+        elif persona == ANON and expected[persona] == 302 and name != "set_language":
+            login = "/admin/login/" if name.startswith("admin:") else reverse("login")
+            assert response["Location"].startswith(login), (name, response["Location"])
+    assert failures == []
