@@ -7,6 +7,7 @@ is read in fixed-size blocks through incremental decoders, so a 200 MB file
 costs one block of memory, not 200 MB.
 """
 import codecs
+import re
 
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,11 @@ UTF8_BOM = codecs.BOM_UTF8
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Spreadsheet containers people upload instead of a CSV export.
 WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+
+# Python's cp932 codec maps these lone bytes to placeholders instead of
+# failing; no Japanese text contains them, so they count as unreadable.
+CP932_STRAY_BYTES = {"\x80": 0x80, "\uf8f0": 0xA0, "\uf8f1": 0xFD, "\uf8f2": 0xFE, "\uf8f3": 0xFF}
+CP932_STRAY = re.compile("[" + "".join(CP932_STRAY_BYTES) + "]")
 
 ENCODING_LABELS = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp932": "Shift_JIS (CP932)"}
 
@@ -33,11 +39,13 @@ def detect_encoding(path):
     """
     with open(path, "rb") as handle:
         head = handle.read(8)
-    if not head.strip(b" \t\r\n" + UTF8_BOM):
-        if len(head) < 8:
-            raise FileRejected(_("The file is empty."))
+    if not head:
+        raise FileRejected(_("The file is empty."))
     if head.startswith(UTF8_BOM):
-        _first_failure(path, "utf-8-sig")
+        # U+FEFF is valid UTF-8, so decoding as plain utf-8 keeps positions exact.
+        failure = _first_failure(path, "utf-8")
+        if failure is not None:
+            raise _undecodable(*failure)
         return "utf-8-sig"
     if head.startswith(WORKBOOK_MAGIC):
         raise FileRejected(_(
@@ -56,8 +64,11 @@ def detect_encoding(path):
         return "cp932"
     # The decoder that got further is the likelier intended encoding, so its
     # failure points closest to the actually broken byte.
-    position, byte = max(utf8_failure, cp932_failure)
-    raise FileRejected(
+    raise _undecodable(*max(utf8_failure, cp932_failure))
+
+
+def _undecodable(position, byte):
+    return FileRejected(
         _(
             "This file is neither UTF-8 nor Shift_JIS (CP932): the byte 0x%(byte)02X at position %(position)d "
             "can't be read. Save it from Excel as 'CSV UTF-8' and upload again."
@@ -67,7 +78,7 @@ def detect_encoding(path):
 
 
 def _first_failure(path, encoding):
-    """(position, byte) of the first undecodable byte, or None if the file decodes.
+    """(position, byte) of the first unreadable byte, or None if the file decodes.
 
     A NUL byte never occurs in CSV text, so it marks a binary file whatever
     the encoding says.
@@ -83,16 +94,18 @@ def _first_failure(path, encoding):
                     _("This looks like a binary file, not CSV text (a NUL byte at position %(position)d).")
                     % {"position": offset + nul}
                 )
+            # Bytes of an incomplete character the decoder kept from the
+            # previous block: decoded text starts that far before `offset`.
+            text_start = offset - len(decoder.getstate()[0])
             try:
-                decoder.decode(block, final=not block)
+                text = decoder.decode(block, final=not block)
             except UnicodeDecodeError as exc:
-                # The incremental decoder may hold back an incomplete
-                # sequence from the previous block; exc.start is relative to
-                # that buffer, so clamp to this block when computing the byte.
-                position = offset + max(exc.start - _pending(decoder), 0)
-                data = block if exc.start >= _pending(decoder) else exc.object
-                index = position - offset if data is block else exc.start
-                return position, data[index] if index < len(data) else exc.object[exc.start]
+                return text_start + exc.start, exc.object[exc.start]
+            if encoding == "cp932":
+                stray = CP932_STRAY.search(text)
+                if stray:
+                    prefix = len(text[: stray.start()].encode("cp932"))
+                    return text_start + prefix, CP932_STRAY_BYTES[stray.group()]
             if not block:
                 return None
             offset += len(block)
