@@ -1,2 +1,12 @@
-"""Models of the dormancy app arrive with its issue; the package exists so the app's
-migrations and imports have a fixed home."""
+"""Dormancy rules as data: the rule the engine applies and its version history."""
+from .rule import ConditionMatch, ConditionType, DormancyRule, ScopeField, ScopeOp
+from .version import DormancyRuleVersion
+
+__all__ = [
+    "ConditionMatch",
+    "ConditionType",
+    "DormancyRule",
+    "DormancyRuleVersion",
+    "ScopeField",
+    "ScopeOp",
+]

@@ -1,0 +1,158 @@
+"""Dormancy benchmark: a rule's member count and first page, beside the bare SQL they run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rekindle_bench \\
+        .venv/bin/python bench/dormancy_bench.py [--rule default] [--runs 20] [--today YYYY-MM-DD]
+        [--as-of-days N] [--python-sample N] [--explain]
+
+Read-only: on PostgreSQL every statement runs in a READ ONLY transaction, so
+it is safe against a database someone else is seeding. It needs a migrated
+database with contacts (seed_demo); it writes nothing and asserts nothing.
+
+For each measurement it prints p50/p95 over --runs runs of the app's call
+(query building, compilation, execution, model loading) and of the bare SQL
+that call emitted (captured once, then run on a cursor with its parameters).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+from contacts.models import Contact, ContactTouchSummary  # noqa: E402
+from dormancy.models import DormancyRule  # noqa: E402
+from dormancy.rules import explain_membership  # noqa: E402
+from dormancy.selectors import dormant_queryset, dormant_queryset_as_of, workspace_today, workspace_tz  # noqa: E402
+
+PAGE_SIZE = 50
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def timed(call, runs):
+    call()  # warm the caches once; the figures are for a warm database
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), percentile(samples, 0.95)
+
+
+def captured_sql(call):
+    """The statements `call` sends, as (sql, params) pairs."""
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        call()
+    return statements
+
+
+def bare(statements):
+    def run():
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                cursor.fetchall()
+
+    return run
+
+
+def report(label, app_call, runs, result):
+    statements = captured_sql(app_call)
+    app_p50, app_p95 = timed(app_call, runs)
+    sql_p50, sql_p95 = timed(bare(statements), runs)
+    ratio = app_p50 / sql_p50 if sql_p50 else float("nan")
+    print(f"{label:<34} app p50 {app_p50:8.1f} ms  p95 {app_p95:8.1f} ms | "
+          f"bare SQL p50 {sql_p50:8.1f} ms  p95 {sql_p95:8.1f} ms | app/SQL {ratio:4.2f} | {result}")
+    return statements, app_p50
+
+
+def explain(statements):
+    if connection.vendor != "postgresql":
+        print("(EXPLAIN ANALYZE needs PostgreSQL)")
+        return
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            print("\n".join(row[0] for row in cursor.fetchall()))
+
+
+def python_loop_ms(rule, today, sample):
+    """Rule evaluated contact by contact, one summary query each, as a naive loop would."""
+    tz = workspace_tz()
+    contacts = list(Contact.objects.select_related("company").order_by("id")[:sample])
+    started = time.perf_counter()
+    for contact in contacts:
+        touches = dict(ContactTouchSummary.objects.filter(contact=contact).values_list("kind", "last_at"))
+        explain_membership(rule, contact, today=today, tz=tz, touches=touches)
+    return (time.perf_counter() - started) * 1000, len(contacts)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rule", default="default", help="rule slug (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--today", type=date.fromisoformat, help="evaluate on this date (default: today)")
+    parser.add_argument("--as-of-days", type=int, default=0,
+                        help="also time the count as of N days before today (replays events)")
+    parser.add_argument("--python-sample", type=int, default=0,
+                        help="also time a contact-by-contact Python loop over N contacts and scale it")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of each statement")
+    args = parser.parse_args()
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION READ ONLY")
+        rule = DormancyRule.objects.filter(slug=args.rule).first()
+        if rule is None:
+            sys.exit(f'No dormancy rule "{args.rule}" in this database (is it migrated?).')
+        today = args.today or workspace_today()
+        total = Contact.objects.count()
+        print(f"{connection.vendor} {connection.settings_dict['NAME']}: {total:,} contacts, "
+              f"{ContactTouchSummary.objects.count():,} touch summary rows; rule {rule.slug!r}, today {today}, "
+              f"{args.runs} runs")
+
+        members = dormant_queryset(rule, today=today)
+        count_sql, count_ms = report("default rule count", members.count, args.runs, f"{members.count():,} members")
+        page_sql, _ = report(
+            f"first page ({PAGE_SIZE}, newest first)",
+            lambda: list(members.select_related("company").order_by("-id")[:PAGE_SIZE]), args.runs,
+            f"{len(list(members.order_by('-id')[:PAGE_SIZE]))} rows",
+        )
+        statements = count_sql + page_sql
+        if args.as_of_days:
+            as_of = today - timedelta(days=args.as_of_days)
+            then = dormant_queryset_as_of(rule, as_of=as_of, today=today)
+            as_of_sql, _ = report(f"count as of {as_of}", then.count, args.runs, f"{then.count():,} members")
+            statements += as_of_sql
+        if args.python_sample and total:
+            loop_ms, sampled = python_loop_ms(rule, today, args.python_sample)
+            scaled = loop_ms * total / max(sampled, 1)
+            print(f"python loop over {sampled:,} contacts: {loop_ms:,.0f} ms; scaled to {total:,}: "
+                  f"{scaled / 1000:,.1f} s = {scaled / count_ms:,.0f}x the app's count")
+        if args.explain:
+            explain(statements)
+
+
+if __name__ == "__main__":
+    main()
