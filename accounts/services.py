@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, User
 
 from .roles import Role
 
-DEMO_PASSWORD = "rekindle-demo"
+DEMO_PASSWORD = "rekindle-demo"  # noqa: S105  (demo logins, printed by `make run`)
 
 # (username, role, first name, last name, email, can log in)
 DEMO_USERS = [
@@ -36,4 +36,5 @@ def demo_users_ensure():
 
 
 def demo_reps():
-    return list(User.objects.filter(groups__name=Role.INSIDE_SALES, username__in=[u[0] for u in DEMO_USERS]).order_by("id"))
+    usernames = [entry[0] for entry in DEMO_USERS]
+    return list(User.objects.filter(groups__name=Role.INSIDE_SALES, username__in=usernames).order_by("id"))

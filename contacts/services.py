@@ -49,7 +49,7 @@ _SUMMARY_UPSERT = """
 INSERT INTO contacts_contacttouchsummary (contact_id, kind, last_at)
 SELECT e.contact_id, e.kind, MAX(e.occurred_at)
 FROM contacts_touchevent e
-WHERE e.contact_id IN ({ids}) AND e.flagged_as_bot = {false}
+WHERE e.contact_id IN ({ids}) AND e.flagged_as_bot = %s
 GROUP BY e.contact_id, e.kind
 ON CONFLICT (contact_id, kind) DO UPDATE SET last_at = excluded.last_at
 """
@@ -72,23 +72,22 @@ def touch_summaries_refresh(*, contact_ids, batch_size=5000):
     Idempotent, so a retried import or a re-run is harmless.
     """
     ids = sorted(set(contact_ids))
-    false = "false" if connection.vendor == "postgresql" else "0"
     with connection.cursor() as cursor:
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size]
             placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(_SUMMARY_UPSERT.format(ids=placeholders, false=false), chunk)
+            cursor.execute(_SUMMARY_UPSERT.format(ids=placeholders), [*chunk, False])
             cursor.execute(_CONTACT_LAST_TOUCH.format(ids=placeholders), chunk)
 
 
 def touch_summaries_rebuild_all():
     """Rebuild every summary from the events table (demo data, repairs)."""
-    false = "false" if connection.vendor == "postgresql" else "0"
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM contacts_contacttouchsummary")
         cursor.execute(
             "INSERT INTO contacts_contacttouchsummary (contact_id, kind, last_at) "
             "SELECT contact_id, kind, MAX(occurred_at) FROM contacts_touchevent "
-            f"WHERE flagged_as_bot = {false} GROUP BY contact_id, kind"
+            "WHERE flagged_as_bot = %s GROUP BY contact_id, kind",
+            [False],
         )
         cursor.execute(_CONTACT_LAST_TOUCH.replace("WHERE id IN ({ids})", ""))

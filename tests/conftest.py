@@ -6,8 +6,10 @@ from accounts.roles import Role
 
 
 def _make_user(username, role, **extra):
-    user = User.objects.create_user(username=username, password="pw-" + username + "-1234", email=f"{username}@example.com", **extra)
-    user.groups.add(Group.objects.get(name=role))
+    password = "pw-" + username + "-1234"
+    user = User.objects.create_user(username=username, password=password, email=f"{username}@example.com", **extra)
+    # get_or_create: transactional tests flush the groups the migration made.
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

@@ -1,9 +1,19 @@
+from datetime import UTC, date, datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from contacts.rules import normalize_email
+
+# Sort keys of the contact list: a contact never touched (or with no known
+# acquisition date) sorts as if it were the distant past. Expressed as
+# expressions rather than NULLS LAST so one index serves both directions on
+# PostgreSQL and SQLite alike (SQLite has no NULLS LAST in CREATE INDEX).
+LAST_TOUCH_ORDER = Coalesce("last_touch_at", Value(datetime(1, 1, 1, tzinfo=UTC)))
+ACQUIRED_ORDER = Coalesce("acquired_at", Value(date(1, 1, 1)))
 
 
 class ContactStatus(models.TextChoices):
@@ -82,6 +92,8 @@ class Contact(models.Model):
             models.Index(fields=["last_touch_at"]),
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["consent"]),
+            models.Index(LAST_TOUCH_ORDER.desc(), F("id").desc(), name="contact_last_touch_order"),
+            models.Index(ACQUIRED_ORDER.desc(), F("id").desc(), name="contact_acquired_order"),
         ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="contact_email_ci_unique"),

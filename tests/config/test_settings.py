@@ -24,7 +24,8 @@ PRODUCTION_ENV = {
 
 
 def test_check_deploy_with_production_env_reports_nothing(tmp_path):
-    env = {**os.environ, **PRODUCTION_ENV, "REKINDLE_VAR_DIR": str(tmp_path)}
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(PRODUCTION_ENV, REKINDLE_VAR_DIR=str(tmp_path))
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
