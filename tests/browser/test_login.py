@@ -9,6 +9,6 @@ def test_login_page_in_japanese_then_marketer_logs_in(live_server, page, screens
     screenshot("login")
     page.fill("input[name=username]", "marketer1")
     page.fill("input[name=password]", "pw-marketer1-1234")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server.url}/contacts/**")
     assert page.locator("nav .navbar-brand").inner_text() == "Rekindle"
