@@ -41,6 +41,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev messages
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/contact_list_bench.py
+	$(BIN)/python bench/dormancy_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles
