@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,18 @@ DEMO_CONTACTS = os.environ.get("DEMO_CONTACTS", "3000")
 
 def manage(*args):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def _wait_until_healthy(children, timeout=60):
+    """Hold the banner until the web server answers, so it is the last thing printed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and all(child.poll() is None for child in children):
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=2):  # noqa: S310
+                time.sleep(1.5)  # let the worker and beat finish their start-up banners
+                return
+        except OSError:
+            time.sleep(0.5)
 
 
 def _interrupt(*_args):
@@ -66,8 +79,11 @@ def main():
         for name, command in commands.items():
             children.append(subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True))
             print(f"started {name} (pid {children[-1].pid})", flush=True)
+        _wait_until_healthy(children)
+        print("\n" + "=" * 72, flush=True)
         manage("demo_users")
-        print(f"\nRekindle is running at http://{HOST}:{PORT}/  — press Ctrl-C to stop.\n", flush=True)
+        print(f"\nRekindle is running at http://{HOST}:{PORT}/  — press Ctrl-C to stop.", flush=True)
+        print("=" * 72 + "\n", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
