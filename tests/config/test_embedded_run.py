@@ -55,6 +55,7 @@ def test_make_run_launcher_serves_the_app_and_ctrl_c_stops_everything(tmp_path):
         assert health == {"database": "ok", "redis": "ok", "status": "ok"}
         assert (tmp_path / "rekindle.sqlite3").exists()
         assert (tmp_path / "redis" / "appendonlydir").exists()
+        time.sleep(5)  # the logins banner follows the first healthy answer
     finally:
         launcher.send_signal(signal.SIGINT)
         try:
