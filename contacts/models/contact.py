@@ -93,6 +93,11 @@ class Contact(models.Model):
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["consent"]),
             models.Index(LAST_TOUCH_ORDER.desc(), F("id").desc(), name="contact_last_touch_order"),
+            # The list filtered by status (dashboard tiles) or owner (a rep's
+            # own contacts), latest touch first: both correlate with touch
+            # recency, so a filter on the plain order index would scan far.
+            models.Index(F("status"), LAST_TOUCH_ORDER.desc(), F("id").desc(), name="contact_status_touch_order"),
+            models.Index(F("owner"), LAST_TOUCH_ORDER.desc(), F("id").desc(), name="contact_owner_touch_order"),
             models.Index(ACQUIRED_ORDER.desc(), F("id").desc(), name="contact_acquired_order"),
         ]
         constraints = [

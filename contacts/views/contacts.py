@@ -16,6 +16,8 @@ from ..models import ContactStatus, LostReason, TouchKind
 
 LIST_PAGE_SIZE = 50
 LIST_COUNT_CAP = 10_000
+# A search scans contacts (no index helps a substring match): stop counting sooner.
+SEARCH_COUNT_CAP = 1_000
 TIMELINE_PAGE_SIZE = 30
 MINE, ALL = "mine", "all"
 UNASSIGNED = "none"
@@ -75,21 +77,10 @@ def _workspace_today():
 def contact_list(request):
     today, tz = _workspace_today()
     form = ContactFilterForm(request.GET, owners=selectors.owner_choices(), industries=selectors.industry_choices())
-    scope = form.value("scope", MINE if _is_rep_only(request.user) else ALL)
-    owner = form.value("owner", "")
-    filters = selectors.ContactFilters(
-        search=form.value("q", "").strip(),
-        status=form.value("status", ""),
-        owner_id=request.user.pk if scope == MINE else (int(owner) if owner not in ("", UNASSIGNED) else None),
-        unassigned=scope == ALL and owner == UNASSIGNED,
-        lost_reason=form.value("lost_reason", ""),
-        industry=form.value("industry", ""),
-        silent_days=form.value("silent"),
-        lapsing_days=form.value("lapsing"),
-        sort=form.value("sort", selectors.DEFAULT_SORT),
-    )
+    scope, filters = _list_filters(form, request.user)
     contacts = selectors.contact_list(filters=filters, today=today, tz=tz)
-    paginator = selectors.CappedPaginator(contacts, LIST_PAGE_SIZE, cap=LIST_COUNT_CAP)
+    paginator = selectors.CappedPaginator(contacts, LIST_PAGE_SIZE,
+                                          cap=SEARCH_COUNT_CAP if filters.search else LIST_COUNT_CAP)
     page = paginator.get_page(request.GET.get("page"))
     for contact in page.object_list:
         contact.days_since_touch = (selectors.days_between(contact.last_touch_at, today, tz)
@@ -105,9 +96,33 @@ def contact_list(request):
         "show_scope": _is_rep_only(request.user) or scope == MINE,
         "sort": filters.sort,
         "sort_next": {column: _next_sort(key, filters.sort) for column, key in SORT_COLUMNS.items()},
-        "filtered": any([filters.search, filters.status, filters.lost_reason, filters.industry, filters.silent_days,
-                         filters.lapsing_days, owner and scope == ALL]),
+        "filtered": filters != selectors.ContactFilters(owner_id=filters.owner_id if scope == MINE else None,
+                                                        sort=filters.sort),
     })
+
+
+def _list_filters(form, user):
+    """(scope, ContactFilters) from the checked query string.
+
+    A rep starts on "My contacts"; in that scope the owner filter is moot.
+    """
+    scope = form.value("scope", MINE if _is_rep_only(user) else ALL)
+    owner = form.value("owner", "") if scope == ALL else ""
+    if scope == MINE:
+        owner_id = user.pk
+    else:
+        owner_id = int(owner) if owner not in ("", UNASSIGNED) else None
+    return scope, selectors.ContactFilters(
+        search=form.value("q", "").strip(),
+        status=form.value("status", ""),
+        owner_id=owner_id,
+        unassigned=owner == UNASSIGNED,
+        lost_reason=form.value("lost_reason", ""),
+        industry=form.value("industry", ""),
+        silent_days=form.value("silent"),
+        lapsing_days=form.value("lapsing"),
+        sort=form.value("sort", selectors.DEFAULT_SORT),
+    )
 
 
 def _next_sort(first, current):

@@ -66,3 +66,12 @@ def make_rule(db):
         return dormancy_rule_create(user=None, **fields)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Notes and messages are asserted in the English source text."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
