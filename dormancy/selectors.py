@@ -2,6 +2,7 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Count, F
 from django.utils import timezone
 
 from contacts.models import Contact, ContactTouchSummary
@@ -50,3 +51,62 @@ def rule_matches_for_contact(contact, *, today):
         if is_member(clauses):
             matches.append({"rule": rule, "clauses": clauses})
     return matches
+
+
+def rule_explanations_for_contact(contact, *, today):
+    """Every active rule with its clauses and whether `contact` is a member.
+
+    Returns [{"rule", "clauses", "is_member"}] in rule-name order; two
+    queries, as rule_matches_for_contact.
+    """
+    tz = workspace_tz()
+    touches = dict(ContactTouchSummary.objects.filter(contact=contact).values_list("kind", "last_at"))
+    explained = []
+    for rule in DormancyRule.objects.filter(is_active=True).order_by("name", "pk"):
+        clauses = explain_membership(rule, contact, today=today, tz=tz, touches=touches)
+        explained.append({"rule": rule, "clauses": clauses, "is_member": is_member(clauses)})
+    return explained
+
+
+def rule_member_count(rule, *, today):
+    return dormant_queryset(rule, today=today).count()
+
+
+def rule_members_page(rule, *, today, limit=50):
+    """The first `limit` members, longest silent first (never-touched contacts first)."""
+    return list(dormant_queryset(rule, today=today).select_related("company")
+                .order_by(F("last_touch_at").asc(nulls_first=True), "id")[:limit])
+
+
+def rule_lost_reason_breakdown(rule, *, today):
+    """[(lost_reason, count)] over the rule's members, one GROUP BY; "" is no reason recorded."""
+    rows = (dormant_queryset(rule, today=today).order_by().values("lost_reason")
+            .annotate(count=Count("id")).order_by("-count", "lost_reason"))
+    return [(row["lost_reason"], row["count"]) for row in rows]
+
+
+def rule_change_impact(saved_rule, definition, *, today, sample=5):
+    """Who a changed definition would add and remove compared with `saved_rule`.
+
+    `definition` is a cleaned definition; `saved_rule` None means a new rule,
+    which is compared with nobody. Set-based: each side is one COUNT and one
+    LIMITed query over `new.exclude(old)` (or the reverse).
+    """
+    tz = workspace_tz()
+    fields = {field: definition[field] for field in DormancyRule.EDITABLE_FIELDS}
+    new_q = dormant_q(DormancyRule(**fields), today=today, tz=tz)
+    members = Contact.objects.filter(new_q)
+    if saved_rule is None:
+        added, removed = members, Contact.objects.none()
+    else:
+        old_q = dormant_q(saved_rule, today=today, tz=tz)
+        added = members.exclude(old_q)
+        removed = Contact.objects.filter(old_q).exclude(new_q)
+    order = (F("last_touch_at").asc(nulls_first=True), "id")
+    return {
+        "added": added.count(),
+        "removed": removed.count() if saved_rule is not None else 0,
+        "total": members.count(),
+        "added_examples": list(added.order_by(*order)[:sample]),
+        "removed_examples": list(removed.order_by(*order)[:sample]) if saved_rule is not None else [],
+    }

@@ -388,8 +388,9 @@ def test_unknown_contact_is_404(persona_client, marketer):
 
 def test_contact_page_query_count_is_fixed(persona_client, marketer, sato_history, django_assert_num_queries):
     client = persona_client(marketer)
-    # session, user, roles, contact+company+owner, tags, summaries, contracts, timeline count, page, touch counts
-    with django_assert_num_queries(10):
+    # session, user, roles, contact+company+owner, tags, summaries, contracts, timeline count, page, touch counts,
+    # and the dormancy card (dormancy_tags): the contact's touch summaries and the active rules
+    with django_assert_num_queries(12):
         client.get(reverse("contacts:detail", args=[sato_history.pk]))
 
 
