@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "dormancy",
+    "segments",
     "campaigns",
     "tracking",
 ]
@@ -169,6 +170,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contacts.tasks.import_jobs_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Recompute every active segment's membership snapshot (enter/leave history).
+    "refresh-segments": {
+        "task": "segments.tasks.segments_refresh_all",
+        "schedule": 600.0,
+        "options": {"expires": 540},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -12,5 +12,7 @@ urlpatterns = [
     path("logout/", account_views.RekindleLogoutView.as_view(), name="logout"),
     path("", account_views.home, name="home"),
     path("contacts/", include("contacts.urls")),
+    path("segments/", include("segments.urls")),
+    path("dormancy/", include("dormancy.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,6 +5,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contacts.models import Contact, ImportJob, ImportKind
+from dormancy.models import DormancyRule
+from segments.models import Segment
 
 ANON, REP, MARKETER, ADMIN = "anonymous", "rep", "marketer", "admin"
 
@@ -21,6 +23,20 @@ EXPECTED = {
     "contacts:import_list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "contacts:import_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "contacts:import_detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "dormancy:list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "dormancy:detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "dormancy:create": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "dormancy:edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "dormancy:preview": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "dormancy:restore": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "segments:list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "segments:new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "segments:edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "segments:members": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "segments:export": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "segments:expiring": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "segments:preview": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "segments:refresh": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
     "admin:index": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 200},
 }
 
@@ -48,7 +64,17 @@ def url_args(marketer, tmp_path):
         id=uuid.uuid4(), kind=ImportKind.CONTACTS, original_name="x.csv", stored_path=str(tmp_path / "x.csv"),
         created_by=marketer,
     )
-    return {"contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk}}
+    rule = DormancyRule.objects.get(slug="default")
+    segment = Segment.objects.create(
+        name="Walk", definition={"op": "and", "items": [{"type": "consent", "can_receive_marketing": True}]},
+    )
+    return {
+        "contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk},
+        "dormancy:detail": {"pk": rule.pk}, "dormancy:edit": {"pk": rule.pk},
+        "dormancy:restore": {"pk": rule.pk, "number": 1},
+        **{name: {"pk": segment.pk} for name in ("segments:edit", "segments:members", "segments:export",
+                                                   "segments:refresh")},
+    }
 
 
 @pytest.mark.django_db
