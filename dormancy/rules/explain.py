@@ -8,7 +8,7 @@ import json
 
 from django.utils.translation import gettext as _
 
-from contacts.models import ContactStatus, ContactTouchSummary
+from contacts.models import ContactStatus, ContactTouchSummary, TouchKind
 from dormancy.models.rule import ConditionMatch, ConditionType, ScopeField, ScopeOp
 
 from .definition import attribute_key, clean_definition
@@ -54,7 +54,8 @@ def _inactivity_clause(definition, contact, touches, today, tz):
         day, source = _known_since(contact, tz)
     days = (today - day).days
     ok = day <= last_silent_date(today, threshold)
-    params = {"date": day.isoformat(), "kind": kind, "days": days, "threshold": threshold, "cmp": "≥" if ok else "<"}
+    label = str(TouchKind(kind).label) if kind else ""
+    params = {"date": day.isoformat(), "kind": label, "days": days, "threshold": threshold, "cmp": "≥" if ok else "<"}
     if source == "touch":
         text = _("last touch %(date)s (%(kind)s), %(days)d days ago %(cmp)s %(threshold)d") % params
     elif source == "acquired":
@@ -63,6 +64,11 @@ def _inactivity_clause(definition, contact, touches, today, tz):
         text = _("no touch and no acquisition date; added %(date)s, %(days)d days ago %(cmp)s %(threshold)d") % params
     values = {"date": day.isoformat(), "source": source, "kind": kind, "days_ago": days, "threshold": threshold}
     return {"clause": "inactivity", "ok": ok, "text": text, "values": values}
+
+
+def _status_label(value):
+    """Explanations are read by people: show the status as the UI names it."""
+    return ContactStatus(value).label if value in ContactStatus.values else value
 
 
 def _conditions_clause(conditions, contact, today, tz):
@@ -81,11 +87,12 @@ def _condition_clause(item, contact, today, tz):
     status = contact.status
     if kind == ConditionType.LOST:
         ok = status == ContactStatus.LOST
-        text = _("status lost") if ok else _("status %(status)s, not lost") % {"status": status}
+        text = _("status lost") if ok else _("status %(status)s, not lost") % {"status": _status_label(status)}
         return {"clause": kind, "ok": ok, "text": text, "values": {"status": status}}
     if kind == ConditionType.STATUS_IN:
         ok = status in item["values"]
-        params = {"status": status, "values": ", ".join(item["values"])}
+        wanted = ", ".join(str(_status_label(value)) for value in item["values"])
+        params = {"status": _status_label(status), "values": wanted}
         text = (_("status %(status)s is one of %(values)s") if ok else _("status %(status)s is not one of %(values)s"))
         return {"clause": kind, "ok": ok, "text": text % params, "values": {"status": status, "in": item["values"]}}
     threshold = item["days"]

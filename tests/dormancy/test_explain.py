@@ -27,7 +27,7 @@ def test_explanation_of_a_lost_contact_silent_for_203_days(make_rule, make_conta
     clauses = explain_membership(rule, contact, today=TODAY, tz=TOKYO)
 
     assert clauses == [
-        {"clause": "inactivity", "ok": True, "text": "last touch 2025-05-12 (email_click), 203 days ago ≥ 180",
+        {"clause": "inactivity", "ok": True, "text": "last touch 2025-05-12 (Email click), 203 days ago ≥ 180",
          "values": {"date": "2025-05-12", "source": "touch", "kind": "email_click", "days_ago": 203,
                     "threshold": 180}},
         {"clause": "conditions", "ok": True, "text": "at least one condition holds", "values": {"match": "any"},
@@ -49,9 +49,9 @@ def test_explanation_of_a_recently_touched_contact_says_why_not(make_rule, make_
     clauses = explain_membership(rule, contact, today=TODAY, tz=TOKYO)
 
     assert clauses[0]["ok"] is False
-    assert clauses[0]["text"] == "last touch 2025-06-05 (webinar), 179 days ago < 180"
+    assert clauses[0]["text"] == "last touch 2025-06-05 (Webinar), 179 days ago < 180"
     assert [item["text"] for item in clauses[1]["items"]] == [
-        "status opportunity, not lost", "deal stage unchanged since 2025-08-23, 100 days ≥ 90",
+        "status Opportunity, not lost", "deal stage unchanged since 2025-08-23, 100 days ≥ 90",
     ]
     assert not is_member(clauses)
 

@@ -93,7 +93,7 @@ def test_contact_page_lists_the_active_rules_it_matches_with_reasons(make_rule, 
 
     assert [match["rule"].name for match in matches] == ["Silent 180 days, lost or stalled", "Silent a year"]
     assert matches[1]["rule"] == long_silence
-    assert matches[1]["clauses"][0]["text"] == "last touch 2024-10-27 (email_click), 400 days ago ≥ 365"
+    assert matches[1]["clauses"][0]["text"] == "last touch 2024-10-27 (Email click), 400 days ago ≥ 365"
     assert all(clause["ok"] for match in matches for clause in match["clauses"])
 
 

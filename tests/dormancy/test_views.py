@@ -290,7 +290,7 @@ def test_contact_page_says_which_rules_match_and_why(persona_client, rep, people
     html = persona_client(rep).get(reverse("contacts:detail", args=[people["a"].pk])).content.decode()
     card = re.search(r'<div class="card" id="dormancy-matches">.*?</div></div>', html, re.S).group(0)
     assert "Silent 180 days, lost or stalled" in card
-    assert f"last touch {days_ago(200).isoformat()} (email_click), 200 days ago ≥ 180" in card
+    assert f"last touch {days_ago(200).isoformat()} (Email click), 200 days ago ≥ 180" in card
     assert "status lost" in card
     assert reverse("dormancy:detail", args=[default_rule.pk]) not in card  # reps cannot open rules
 
@@ -301,6 +301,6 @@ def test_contact_page_shows_the_failing_clause_of_a_rule_not_matched(persona_cli
     assert "Not dormant under any active rule." in card
     misses = re.search(r'<details class="small dormancy-misses">.*?</details>', card, re.S).group(0)
     assert "1 rule not matched" in misses
-    assert f"last touch {days_ago(100).isoformat()} (email_click), 100 days ago &lt; 180" in misses
+    assert f"last touch {days_ago(100).isoformat()} (Email click), 100 days ago &lt; 180" in misses
     assert "status lost" not in misses  # only the failing clause is listed
     assert reverse("dormancy:detail", args=[default_rule.pk]) in misses
