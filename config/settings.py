@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "contacts",
     "dormancy",
     "segments",
+    "scoring",
     "campaigns",
     "tracking",
 ]
@@ -176,6 +177,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "segments.tasks.segments_refresh_all",
         "schedule": 600.0,
         "options": {"expires": 540},
+    },
+    # Recompute every lead score and hot-lead flag (decay moves them even without new events).
+    "recompute-scores": {
+        "task": "scoring.tasks.scores_recompute",
+        "schedule": 3600.0,
+        "options": {"expires": 3300},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("contacts/", include("contacts.urls")),
     path("segments/", include("segments.urls")),
     path("dormancy/", include("dormancy.urls")),
+    path("", include("scoring.urls")),  # /scoring/… and /calls/
     path("admin/", admin.site.urls),
 ]

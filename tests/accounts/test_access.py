@@ -6,6 +6,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contacts.models import Contact, ImportJob, ImportKind
 from dormancy.models import DormancyRule
+from scoring.models import RuleKind, ScoringRule
 from segments.models import Segment
 
 ANON, REP, MARKETER, ADMIN = "anonymous", "rep", "marketer", "admin"
@@ -37,6 +38,13 @@ EXPECTED = {
     "segments:expiring": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "segments:preview": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
     "segments:refresh": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "scoring:home": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "scoring:rule_new": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "scoring:rule_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "scoring:rule_delete": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},  # GET confirms
+    "scoring:settings": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "scoring:recompute": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "scoring:call_list": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
     "admin:index": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 200},
 }
 
@@ -68,7 +76,9 @@ def url_args(marketer, tmp_path):
     segment = Segment.objects.create(
         name="Walk", definition={"op": "and", "items": [{"type": "consent", "can_receive_marketing": True}]},
     )
+    scoring_rule = ScoringRule.objects.create(name="Walk", kind=RuleKind.TOUCH, touch_kind="page_view", points=1)
     return {
+        "scoring:rule_edit": {"pk": scoring_rule.pk}, "scoring:rule_delete": {"pk": scoring_rule.pk},
         "contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk},
         "dormancy:detail": {"pk": rule.pk}, "dormancy:edit": {"pk": rule.pk},
         "dormancy:restore": {"pk": rule.pk, "number": 1},

@@ -1,0 +1,17 @@
+"""Celery tasks for scoring: thin wrappers that call services."""
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(name="scoring.tasks.scores_recompute")
+def scores_recompute():
+    result = services.scores_recompute(now=timezone.now())
+    return {"scored": result.scored, "hot": result.hot}
+
+
+def scores_recompute_enqueue():
+    """Send the doorbell once the surrounding transaction has committed."""
+    transaction.on_commit(scores_recompute.delay)
