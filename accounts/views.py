@@ -16,7 +16,7 @@ class RekindleLogoutView(auth_views.LogoutView):
 
 
 def home(request):
-    """Reps land on their own contacts; marketers and admins on the overview."""
+    """Reps land on their call list (own contacts first); marketers and admins on the overview."""
     if has_role(request.user, Role.INSIDE_SALES) and not has_role(request.user, Role.ADMIN, Role.MARKETER):
-        return redirect("contacts:list")
+        return redirect("scoring:call_list")
     return redirect("contacts:overview")

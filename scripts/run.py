@@ -69,6 +69,7 @@ def main():
         manage("migrate", "--noinput", "-v", "0")
         manage("collectstatic", "--noinput", "-v", "0")
         manage("seed_demo", "--contacts", DEMO_CONTACTS)
+        manage("recompute_scores")  # beat does it hourly; the call list should be ordered from the start
         commands = {
             "web": [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{PORT}",
                     "--workers", "2", "--threads", "4", "--access-logfile", "-", "--timeout", "120"],

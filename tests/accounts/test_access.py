@@ -103,3 +103,13 @@ def test_every_url_for_every_role(client, persona, rep, marketer, admin_user, ur
             login = "/admin/login/" if name.startswith("admin:") else reverse("login")
             assert response["Location"].startswith(login), (name, response["Location"])
     assert failures == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "target"), [(REP, "/calls/"), (MARKETER, "/contacts/overview/"),
+                                                 (ADMIN, "/contacts/overview/")])
+def test_home_page_depends_on_role(client, persona, target, rep, marketer, admin_user):
+    client.force_login({REP: rep, MARKETER: marketer, ADMIN: admin_user}[persona])
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == target

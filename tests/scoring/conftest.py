@@ -41,3 +41,9 @@ def attribute_rule(name, points, attribute, value="", min_employees=None):
 @pytest.fixture
 def now():
     return NOW
+
+
+@pytest.fixture(autouse=True)
+def no_starter_rules(db):
+    """Tests state every rule they score with; the shipped starter rules would add points."""
+    ScoringRule.objects.all().delete()
