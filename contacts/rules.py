@@ -1,7 +1,12 @@
 """Pure functions on contact data: normalisation and parsing, no I/O."""
 import re
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -68,3 +73,27 @@ def parse_date_value(raw, tz):
 
 def start_of_day(day: date, tz):
     return datetime.combine(day, time.min, tzinfo=tz)
+
+
+def workspace_tz():
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def workspace_today(*, now=None):
+    """Today's calendar date in the workspace time zone."""
+    return (now or timezone.now()).astimezone(workspace_tz()).date()
+
+
+def last_silent_date(today, days):
+    """The latest last-touch date that still counts as `days` of silence."""
+    return today - timedelta(days=days)
+
+
+def known_since_q(day, tz):
+    """Acquired on or before `day`; without an acquisition date, added to Rekindle by then.
+
+    The stand-in for a last touch when a contact has none: shared by the
+    contact list's "silent N days" filter and the dormancy rules.
+    """
+    next_midnight = start_of_day(day + timedelta(days=1), tz)
+    return Q(acquired_at__lte=day) | Q(acquired_at__isnull=True, created_at__lt=next_midnight)

@@ -21,7 +21,7 @@ from accounts.roles import Role
 
 from .models import Company, Contact, ContactTouchSummary, Contract, ContractStatus, ImportJob, TouchEvent
 from .models.contact import ACQUIRED_ORDER, LAST_TOUCH_ORDER
-from .rules import start_of_day
+from .rules import known_since_q, last_silent_date, start_of_day
 
 ONE_DAY = timedelta(days=1)
 SILENT_DAYS = (90, 180, 365)
@@ -183,10 +183,9 @@ def silent_q(*, days, today, tz):
     sort expression (a missing touch is the distant past), so the touch-order
     indexes serve it as a range instead of a scan from the newest touch down.
     """
-    last_date = today - timedelta(days=days)
+    last_date = last_silent_date(today, days)
     boundary = start_of_day(last_date + ONE_DAY, tz)
-    known_since = Q(acquired_at__lte=last_date) | Q(acquired_at__isnull=True, created_at__lt=boundary)
-    return Q(LessThan(LAST_TOUCH_ORDER, boundary)) & (Q(last_touch_at__isnull=False) | known_since)
+    return Q(LessThan(LAST_TOUCH_ORDER, boundary)) & (Q(last_touch_at__isnull=False) | known_since_q(last_date, tz))
 
 
 def lapsing_contracts(*, days, today):

@@ -1,23 +1,12 @@
 """Read-only queries on dormancy: members of a rule, and the rules a contact matches."""
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, F
-from django.utils import timezone
 
 from contacts.models import Contact, ContactTouchSummary
+from contacts.rules import workspace_today, workspace_tz  # noqa: F401  (re-exported for callers)
 
 from .models import DormancyRule
 from .rules import dormant_as_of_q, dormant_q, explain_membership, is_member
-
-
-def workspace_tz():
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def workspace_today(*, now=None):
-    """Today's calendar date in the workspace time zone."""
-    return (now or timezone.now()).astimezone(workspace_tz()).date()
 
 
 def dormant_queryset(rule, *, today):

@@ -6,13 +6,13 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ALL_ROLES, Role, has_role, role_required
 
 from .. import selectors
 from ..models import ContactStatus, LostReason, TouchKind
+from ..rules import workspace_today, workspace_tz
 
 LIST_PAGE_SIZE = 50
 LIST_COUNT_CAP = 10_000
@@ -69,8 +69,7 @@ def _is_rep_only(user):
 
 
 def _workspace_today():
-    tz = timezone.get_default_timezone()
-    return timezone.now().astimezone(tz).date(), tz
+    return workspace_today(), workspace_tz()
 
 
 @role_required(*ALL_ROLES)

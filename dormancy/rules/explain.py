@@ -37,7 +37,7 @@ def explain_membership(rule, contact, *, today, tz, touches=None):
 
 
 def _known_since(contact, tz):
-    """The contact's start date and where it came from (see query._known_since_q)."""
+    """The contact's start date and where it came from (see contacts.rules.known_since_q)."""
     if contact.acquired_at is not None:
         return contact.acquired_at, "acquired"
     return contact.created_at.astimezone(tz).date(), "created"

@@ -17,17 +17,12 @@ from django.db.models.functions import Cast
 from django.db.models.lookups import Exact, In
 
 from contacts.models import ContactStatus, ContactTouchSummary, TouchEvent, TouchKind
-from contacts.rules import start_of_day
+from contacts.rules import known_since_q, last_silent_date, start_of_day
 from dormancy.models.rule import ConditionMatch, ConditionType, ScopeField, ScopeOp
 
 from .definition import attribute_key, clean_definition
 
 ONE_DAY = timedelta(days=1)
-
-
-def last_silent_date(today, days):
-    """The latest last-touch date that still counts as `days` of silence."""
-    return today - timedelta(days=days)
 
 
 def dormant_q(rule, *, today, tz):
@@ -43,7 +38,7 @@ def dormant_q(rule, *, today, tz):
         # Contact.last_touch_at is the max over all summary rows, kept current
         # with them: a plain column beats an anti-join at a million contacts.
         silent = Q(last_touch_at__lt=start_of_day(last_date + ONE_DAY, tz)) | (
-            Q(last_touch_at__isnull=True) & _known_since_q(last_date, tz)
+            Q(last_touch_at__isnull=True) & known_since_q(last_date, tz)
         )
     else:
         counted = ContactTouchSummary.objects.filter(contact=OuterRef("pk"), kind__in=kinds)
@@ -72,12 +67,7 @@ def dormant_as_of_q(rule, *, as_of, tz):
 def _silent_q(counted, time_field, last_date, tz):
     """No counted touch after `last_date`, and some touch or a known start before it."""
     recent = counted.filter(**{f"{time_field}__gte": start_of_day(last_date + ONE_DAY, tz)})
-    return ~Exists(recent) & (_known_since_q(last_date, tz) | Exists(counted))
-
-
-def _known_since_q(day, tz):
-    """Acquired on or before `day`; without an acquisition date, added by then."""
-    return Q(acquired_at__lte=day) | Q(acquired_at__isnull=True, created_at__lt=start_of_day(day + ONE_DAY, tz))
+    return ~Exists(recent) & (known_since_q(last_date, tz) | Exists(counted))
 
 
 def _conditions_q(definition, today, tz):
@@ -100,7 +90,7 @@ def _condition_q(item, today, tz):
     if kind == ConditionType.DEAL_STAGE_UNCHANGED_DAYS:
         # No stage change recorded: the stage has stood since the contact arrived.
         day = last_silent_date(today, item["days"])
-        return Q(deal_stage_changed_at__lte=day) | (Q(deal_stage_changed_at__isnull=True) & _known_since_q(day, tz))
+        return Q(deal_stage_changed_at__lte=day) | (Q(deal_stage_changed_at__isnull=True) & known_since_q(day, tz))
     raise ValueError(f"unknown condition type {kind!r}")
 
 
