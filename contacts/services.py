@@ -5,11 +5,20 @@ moves it forward with a conditional UPDATE (never backwards), and bulk loads
 recompute it for the affected contacts with one set-based statement each.
 """
 import hashlib
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Q
 
 from .models import Contact, ContactTouchSummary, TouchEvent, TouchSource
+from .signals import contact_facts_changed
+
+
+def contact_facts_changed_notify(contact_ids):
+    """Tell the apps built on contacts, once the transaction commits, that these contacts changed."""
+    ids = frozenset(contact_ids)
+    if ids:
+        transaction.on_commit(partial(contact_facts_changed.send, sender=Contact, contact_ids=ids))
 
 
 def event_fingerprint(*, contact_id, kind, occurred_at, url="", detail=""):
@@ -42,6 +51,8 @@ def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=
             Contact.objects.filter(pk=contact.pk).filter(
                 Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=occurred_at)
             ).update(last_touch_at=occurred_at, last_touch_kind=kind)
+        if created:
+            contact_facts_changed_notify([contact.pk])
     return event, created
 
 

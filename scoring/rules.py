@@ -10,6 +10,7 @@ contact" restriction. Both PostgreSQL and SQLite (≥ 3.30 for FILTER, 3.25 for
 window functions) run it; POWER() is built into PostgreSQL and registered by
 Django on every SQLite connection.
 """
+import json
 from datetime import timedelta
 
 # Events older than this many half-lives add less than 1/16 of their points.
@@ -75,24 +76,49 @@ ON CONFLICT (contact_id) DO UPDATE
 """
 
 
+# The contacts a partial run covers, as one bound parameter: an array on
+# PostgreSQL, a JSON list on SQLite (see `contacts_param`).
+_IN_CONTACTS = {
+    "postgresql": "{column} = ANY(%(contacts)s)",
+    "sqlite": "{column} IN (SELECT value FROM json_each(%(contacts)s))",
+}
+
 # After the upsert: a score of 0 is stored as no row.
 DELETE_ZERO_SQL = "DELETE FROM scoring_contactscore WHERE score = 0"
-DELETE_ZERO_ONE_SQL = DELETE_ZERO_SQL + " AND contact_id = %(contact)s"
 
 
 def score_window_start(now, half_life_days):
     return now - timedelta(days=half_life_days * WINDOW_HALF_LIVES)
 
 
-def score_upsert_sql(vendor, *, one_contact=False):
-    """The upsert for every contact, or (one_contact) for the one in %(contact)s."""
+def _vendor_check(vendor):
     if vendor not in _AGE_DAYS:
         raise NotImplementedError(f"scoring has no SQL for the {vendor} database")
+
+
+def score_upsert_sql(vendor, *, some_contacts=False):
+    """The upsert for every contact, or (some_contacts) for those in %(contacts)s."""
+    _vendor_check(vendor)
+
+    def scope(column):
+        return " AND " + _IN_CONTACTS[vendor].format(column=column) if some_contacts else ""
+
     return _UPSERT.format(
         age=_AGE_DAYS[vendor], contains=_CONTAINS[vendor], agg=_REASONS_AGG[vendor], reason=_REASON[vendor],
         empty=_EMPTY[vendor],
         top=TOP_REASONS,
-        event_scope=" AND e.contact_id = %(contact)s" if one_contact else "",
-        contact_scope=" AND c.id = %(contact)s" if one_contact else "",
-        score_scope=" AND s.contact_id = %(contact)s" if one_contact else "",
+        event_scope=scope("e.contact_id"), contact_scope=scope("c.id"), score_scope=scope("s.contact_id"),
     )
+
+
+def delete_zero_sql(vendor, *, some_contacts=False):
+    _vendor_check(vendor)
+    if not some_contacts:
+        return DELETE_ZERO_SQL
+    return DELETE_ZERO_SQL + " AND " + _IN_CONTACTS[vendor].format(column="contact_id")
+
+
+def contacts_param(vendor, contact_ids):
+    """`contact_ids` as the single %(contacts)s parameter the partial SQL expects."""
+    ids = sorted({int(pk) for pk in contact_ids})
+    return ids if vendor == "postgresql" else json.dumps(ids)

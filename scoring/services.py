@@ -1,10 +1,12 @@
 """State changes on scores: the set-based recompute, the one-contact update, settings and rules.
 
 Callers: the hourly beat task and `manage.py recompute_scores` run
-`scores_recompute`; whatever records a new touch (tracking, imports; wired
-in later) calls `score_apply_event` for that contact once the event is
-committed. Both run the same SQL (scoring.rules), so an incremental update
-always equals a full recompute for that contact at the same `now`.
+`scores_recompute`; when contacts' facts change (a touch recorded, an import
+committed: the `contacts.signals.contact_facts_changed` signal) the worker
+runs `contact_facts_apply` for those contacts, which rescores them with
+`scores_apply` and then moves them in or out of every active segment. Both
+scoring paths run the same SQL (scoring.rules), so an incremental update
+always equals a full recompute for those contacts at the same `now`.
 """
 from dataclasses import dataclass
 
@@ -14,9 +16,13 @@ from django.db.models import Case, Count, Q, Value, When
 from contacts.models import Contact
 from dormancy.selectors import workspace_today, workspace_tz
 from segments.rules import segment_q
+from segments.services import segment_memberships_apply
 
 from .models import ContactScore, ScoringSettings
-from .rules import DELETE_ZERO_ONE_SQL, DELETE_ZERO_SQL, score_upsert_sql, score_window_start
+from .rules import contacts_param, delete_zero_sql, score_upsert_sql, score_window_start
+
+# Contacts per statement on the incremental path (keeps IN lists and arrays modest).
+APPLY_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -57,25 +63,48 @@ def scores_recompute(*, now):
     params = _params(settings, now)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(score_upsert_sql(connection.vendor), params)
-        cursor.execute(DELETE_ZERO_SQL, params)
+        cursor.execute(delete_zero_sql(connection.vendor), params)
         _mark_hot(ContactScore.objects.all(), settings, now)
     totals = ContactScore.objects.aggregate(scored=Count("pk"), hot=Count("pk", filter=Q(is_hot=True)))
     return RecomputeResult(scored=totals["scored"], hot=totals["hot"])
 
 
-def score_apply_event(*, contact_id, now):
-    """Recompute one contact's score (after a new touch), with the full recompute's SQL.
+def scores_apply(*, contact_ids, now):
+    """Rescore only `contact_ids` (after new touches or changed attributes), with the full recompute's SQL.
 
-    Reads only that contact's events through the (contact, kind, occurred_at)
-    index; returns its ContactScore, or None when nothing scores.
+    Three statements whatever the number of contacts; the events are read
+    through the (contact, kind, occurred_at) index, so the cost follows the
+    batch, not the table.
     """
+    if not contact_ids:
+        return
     settings = ScoringSettings.load()
-    params = {**_params(settings, now), "contact": contact_id}
+    params = {**_params(settings, now), "contacts": contacts_param(connection.vendor, contact_ids)}
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(score_upsert_sql(connection.vendor, one_contact=True), params)
-        cursor.execute(DELETE_ZERO_ONE_SQL, params)
-        _mark_hot(ContactScore.objects.filter(contact_id=contact_id), settings, now)
+        cursor.execute(score_upsert_sql(connection.vendor, some_contacts=True), params)
+        cursor.execute(delete_zero_sql(connection.vendor, some_contacts=True), params)
+        _mark_hot(ContactScore.objects.filter(contact_id__in=list(contact_ids)), settings, now)
+
+
+def score_apply_event(*, contact_id, now):
+    """Rescore one contact; returns its ContactScore, or None when nothing scores."""
+    scores_apply(contact_ids=[contact_id], now=now)
     return ContactScore.objects.filter(contact_id=contact_id).first()
+
+
+def contact_facts_apply(*, contact_ids, now):
+    """Bring everything derived from these contacts' facts up to date: scores, then segment memberships.
+
+    Scores first, because a segment may test the score. Set-based in
+    batches; idempotent, so a message delivered twice or a retry is harmless,
+    and the hourly recompute and the segment refresh repair anything a lost
+    message left behind.
+    """
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), APPLY_BATCH):
+        chunk = ids[start : start + APPLY_BATCH]
+        scores_apply(contact_ids=chunk, now=now)
+        segment_memberships_apply(contact_ids=chunk, run_at=now)
 
 
 def scoring_settings_save(*, settings, half_life_days, hot_threshold, hot_rule):

@@ -12,6 +12,11 @@ def scores_recompute():
     return {"scored": result.scored, "hot": result.hot}
 
 
+@shared_task(name="scoring.tasks.contact_facts_apply")
+def contact_facts_apply(contact_ids):
+    services.contact_facts_apply(contact_ids=contact_ids, now=timezone.now())
+
+
 def scores_recompute_enqueue():
     """Send the doorbell once the surrounding transaction has committed."""
     transaction.on_commit(scores_recompute.delay)

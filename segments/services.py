@@ -40,22 +40,55 @@ def segment_refresh(*, segment_id, run_at):
     nothing. `run_at` is the moment the run stands for; "today" is its date
     in the workspace zone.
     """
-    tz = workspace_tz()
-    today = run_at.astimezone(tz).date()
-    run_id = uuid.uuid4()
     with transaction.atomic():
         segment = Segment.objects.select_for_update().get(pk=segment_id)
-        definition = validate_definition(segment.definition)
-        matching = (Contact.objects.filter(segment_q(definition, today=today, tz=tz))
-                    .order_by().values(member_id=F("pk")))
-        match_sql, match_params = matching.query.get_compiler(connection=connection).as_sql()
-        entered, left = _apply_difference(segment.pk, match_sql, list(match_params), run_at, run_id)
+        entered, left = _segment_difference_apply(segment, run_at=run_at)
         members = SegmentMembership.objects.filter(segment_id=segment.pk).count()
         Segment.objects.filter(pk=segment.pk).update(member_count=members, refreshed_at=run_at)
     return RefreshResult(segment_id=segment.pk, members=members, entered=entered, left=left)
 
 
-def _apply_difference(segment_id, match_sql, match_params, run_at, run_id):
+def segment_memberships_apply(*, contact_ids, run_at):
+    """Move only `contact_ids` in or out of every active segment that has a snapshot.
+
+    The incremental twin of segment_refresh, for contacts whose facts just
+    changed (new touches, an import): the same statements restricted to
+    those contacts, so the cost follows the batch, not the table. Entries
+    and exits are recorded the same way, so campaigns see "entered segment"
+    within seconds of the touch. A segment never refreshed is left to its
+    first full refresh. Returns {segment_id: (entered, left)} for segments
+    that changed.
+    """
+    ids = sorted(set(contact_ids))
+    changed = {}
+    if not ids:
+        return changed
+    for segment_id in segments_to_refresh():
+        with transaction.atomic():
+            segment = (Segment.objects.select_for_update().filter(pk=segment_id, is_active=True,
+                                                                  refreshed_at__isnull=False).first())
+            if segment is None:
+                continue
+            entered, left = _segment_difference_apply(segment, run_at=run_at, contact_ids=ids)
+            if entered or left:
+                Segment.objects.filter(pk=segment.pk).update(member_count=F("member_count") + entered - left)
+                changed[segment.pk] = (entered, left)
+    return changed
+
+
+def _segment_difference_apply(segment, *, run_at, contact_ids=None):
+    tz = workspace_tz()
+    today = run_at.astimezone(tz).date()
+    definition = validate_definition(segment.definition)
+    matching = Contact.objects.filter(segment_q(definition, today=today, tz=tz))
+    if contact_ids is not None:
+        matching = matching.filter(pk__in=contact_ids)
+    matching = matching.order_by().values(member_id=F("pk"))
+    match_sql, match_params = matching.query.get_compiler(connection=connection).as_sql()
+    return _apply_difference(segment.pk, match_sql, list(match_params), run_at, uuid.uuid4(), contact_ids)
+
+
+def _apply_difference(segment_id, match_sql, match_params, run_at, run_id, contact_ids=None):
     ops, quote = connection.ops, connection.ops.quote_name
     membership = quote(SegmentMembership._meta.db_table)
     change = quote(SegmentChange._meta.db_table)
@@ -68,9 +101,14 @@ def _apply_difference(segment_id, match_sql, match_params, run_at, run_id):
         f"FROM ({match_sql}) m WHERE NOT EXISTS "
         f"(SELECT 1 FROM {membership} sm WHERE sm.segment_id = %s AND sm.contact_id = m.member_id)"
     )
+    if contact_ids is not None and not contact_ids:
+        return 0, 0
+    # A partial run only lets the contacts it looked at leave.
+    scope = list(contact_ids or ())
+    scope_sql = f" AND sm.contact_id IN ({', '.join(['%s'] * len(scope))})" if scope else ""
     leave_sql = (
         f"INSERT INTO {change} (segment_id, contact_id, kind, at, run_id) SELECT %s, sm.contact_id, %s, %s, %s "  # noqa: S608
-        f"FROM {membership} sm WHERE sm.segment_id = %s "
+        f"FROM {membership} sm WHERE sm.segment_id = %s{scope_sql} "
         f"AND sm.contact_id NOT IN (SELECT m.member_id FROM ({match_sql}) m)"
     )
     delete_sql = (
@@ -84,7 +122,7 @@ def _apply_difference(segment_id, match_sql, match_params, run_at, run_id):
     with connection.cursor() as cursor:
         cursor.execute(enter_sql, [segment_id, ChangeKind.ENTER.value, at, run, *match_params, segment_id])
         entered = cursor.rowcount
-        cursor.execute(leave_sql, [segment_id, ChangeKind.LEAVE.value, at, run, segment_id, *match_params])
+        cursor.execute(leave_sql, [segment_id, ChangeKind.LEAVE.value, at, run, segment_id, *scope, *match_params])
         left = cursor.rowcount
         if left:
             cursor.execute(delete_sql, [segment_id, run, ChangeKind.LEAVE.value])

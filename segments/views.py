@@ -36,7 +36,7 @@ SORT_COLUMNS = {"name": "name", "email": "email", "company": "company", "status"
 CONDITION_LABELS = {
     "attribute": gettext_lazy("Attribute"), "behaviour": gettext_lazy("Behaviour"),
     "dormancy": gettext_lazy("Dormancy rule"), "dormant_days": gettext_lazy("Dormant for days"),
-    "lapse": gettext_lazy("Contract lapse"), "consent": gettext_lazy("Consent"),
+    "lapse": gettext_lazy("Contract lapse"), "consent": gettext_lazy("Consent"), "score": gettext_lazy("Score"),
 }
 
 

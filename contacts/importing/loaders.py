@@ -63,11 +63,22 @@ def contacts_load(rows, ctx):
             contact.updated_at = ctx.now
         Contact.objects.bulk_update(changed, sorted(fields | {"updated_at"}), batch_size=BATCH)
     _company_changes_save(companies)
+    _changed_contacts_note(ctx, new, changed, tag_rows, companies)
     Contact.tags.through.objects.bulk_create(
         [Contact.tags.through(contact_id=contact.pk, tag_id=tag_id) for contact, ids in tag_rows for tag_id in ids],
         batch_size=BATCH, ignore_conflicts=True,
     )
     return counts
+
+
+def _changed_contacts_note(ctx, new, changed, tag_rows, companies):
+    """Remember whose facts this batch changed, so scores and segments can follow after commit."""
+    ctx.changed_contact_ids.update(contact.pk for contact in new)
+    ctx.changed_contact_ids.update(contact.pk for contact in changed)
+    ctx.changed_contact_ids.update(contact.pk for contact, tag_ids in tag_rows if tag_ids)
+    dirty = [c.pk for c in companies.values() if getattr(c, "_import_dirty", False)]
+    if dirty:  # an industry or size change moves every contact of the company
+        ctx.changed_contact_ids.update(Contact.objects.filter(company_id__in=dirty).values_list("pk", flat=True))
 
 
 def _contact_apply(contact, row, companies, ctx, counts, *, is_new):
@@ -227,6 +238,7 @@ def contracts_load(rows, ctx):
     Contract.objects.bulk_create(new, batch_size=BATCH)
     if changed:
         Contract.objects.bulk_update(changed, sorted(fields | {"updated_at"}), batch_size=BATCH)
+    ctx.changed_contact_ids.update(contract.contact_id for contract in [*new, *changed])
     return counts
 
 

@@ -36,7 +36,9 @@ MAX_DAYS = 3650
 MAX_COUNT = 1_000_000
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 GROUP_OPS = ("and", "or")
-CONDITION_TYPES = ("attribute", "behaviour", "dormancy", "dormant_days", "lapse", "consent")
+CONDITION_TYPES = ("attribute", "behaviour", "dormancy", "dormant_days", "lapse", "consent", "score")
+SCORE_OPS = ("gte", "lte")
+MAX_SCORE = 1_000_000
 CONDITION_KEYS = {
     "attribute": {"type", "field", "op", "value"},
     "behaviour": {"type", "did", "kind", "url_contains", "min_count", "max_count", "within_days", "between"},
@@ -44,6 +46,7 @@ CONDITION_KEYS = {
     "dormant_days": {"type", "min_days"},
     "lapse": {"type", "expiring_within_days", "lapsed_within_days"},
     "consent": {"type", "can_receive_marketing"},
+    "score": {"type", "op", "value"},
 }
 
 
@@ -248,6 +251,16 @@ class _Checker:
         if not isinstance(value, bool):
             self.fail(_join(path, "can_receive_marketing"), _("can_receive_marketing must be true or false."))
         return {"type": "consent", "can_receive_marketing": value}
+
+    def _score(self, item, path):
+        op, value = item.get("op"), item.get("value")
+        if op not in SCORE_OPS:
+            self.fail(_join(path, "op"), _('%(op)s is not a score operator; use "gte" (at least) or "lte" (at most).')
+                      % {"op": _show(op)})
+        if isinstance(value, bool) or not isinstance(value, int | float) or not -MAX_SCORE <= value <= MAX_SCORE:
+            self.fail(_join(path, "value"), _("%(value)s is not a score from %(min)d to %(max)d.")
+                      % {"value": _show(value), "min": -MAX_SCORE, "max": MAX_SCORE})
+        return {"type": "score", "op": op, "value": value}
 
 
 def _join(path, key):

@@ -92,7 +92,16 @@ def _condition_q(item, ctx):
     if kind == "consent":
         opted_in = Q(consent=ConsentState.OPT_IN)
         return opted_in if item["can_receive_marketing"] else ~opted_in
+    if kind == "score":
+        return _score_q(item["op"], item["value"])
     raise ValueError(f"unknown condition type {kind!r}")
+
+
+def _score_q(op, value):
+    """The stored score (scoring.ContactScore, reverse name "score"); no row is a score of 0."""
+    stored = Q(score__score__gte=value) if op == "gte" else Q(score__score__lte=value)
+    no_row_counts = value <= 0 if op == "gte" else value >= 0
+    return stored | Q(score__isnull=True) if no_row_counts else stored
 
 
 def lapse_contracts(item, *, today):

@@ -55,6 +55,7 @@
       case "dormant_days": return {type: "dormant_days", min_days: 180};
       case "lapse": return {type: "lapse", expiring_within_days: 30};
       case "consent": return {type: "consent", can_receive_marketing: true};
+      case "score": return {type: "score", op: "gte", value: 50};
       default: return {type: "attribute", field: "status", op: "equals", value: "lost"};
     }
   }
@@ -158,6 +159,13 @@
         var days = cond[which]; delete cond.expiring_within_days; delete cond.lapsed_within_days; cond[v] = days; changed(true);
       }, ""));
       row.appendChild(num(which, t.i18nDays));
+    } else if (cond.type === "score") {
+      row.appendChild(select([["gte", t.i18nAtLeast], ["lte", t.i18nAtMost]], cond.op, function (v) {
+        cond.op = v; changed(false);
+      }, ""));
+      row.appendChild(input("number", cond.value, function (v) {
+        var n = v === "" ? null : Number(v); cond.value = (n === null || isNaN(n)) ? v : n; changed(false);
+      }, t.i18nPoints, {step: "any", style: "width:7rem", title: t.i18nPoints}));
     } else if (cond.type === "consent") {
       row.appendChild(select([["true", t.i18nCan], ["false", t.i18nCannot]], String(cond.can_receive_marketing), function (v) {
         cond.can_receive_marketing = v === "true"; changed(false);

@@ -37,6 +37,9 @@ def evaluate(tree, contact, *, facts, today, tz, rules=None):
         return False
     if kind == "consent":
         return (contact.consent == ConsentState.OPT_IN) == tree["can_receive_marketing"]
+    if kind == "score":
+        score = facts.get("score", 0)
+        return score >= tree["value"] if tree["op"] == "gte" else score <= tree["value"]
     if kind == "dormancy":
         return is_member(explain_membership(rules[tree["rule"]], contact, today=today, tz=tz))
     raise AssertionError(kind)

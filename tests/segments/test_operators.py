@@ -2,9 +2,11 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from contacts.models import Company, Contact, Contract, ContractStatus, Tag, TouchKind
 from dormancy.models import DormancyRule
+from scoring.models import ContactScore
 from segments.rules import segment_q, validate_definition
 
 from .conftest import TODAY, TZ, at, make_event
@@ -192,3 +194,14 @@ def test_three_condition_segment_sql_binds_user_text(people):
     assert "DROP TABLE" not in sql and "OR '1'='1" not in sql and "evil" not in sql
     assert list(queryset) == []
     assert Contact.objects.count() == 3
+
+
+def test_score_conditions_treat_no_stored_score_as_zero(people):
+    taro, hana, _nobody = people
+    ContactScore.objects.create(contact=taro, score=50, computed_at=timezone.now())
+    ContactScore.objects.create(contact=hana, score=12.5, computed_at=timezone.now())
+    assert members({"type": "score", "op": "gte", "value": 50}) == {T}
+    assert members({"type": "score", "op": "gte", "value": 50.5}) == set()
+    assert members({"type": "score", "op": "lte", "value": 12.5}) == {H, N}
+    assert members({"type": "score", "op": "lte", "value": -1}) == set()
+    assert members({"type": "score", "op": "gte", "value": 0}) == {T, H, N}

@@ -1,9 +1,11 @@
 """Property test: the compiled query agrees with the plain-Python reference evaluator."""
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contacts.models import ConsentState, Contact, ContactStatus, LostReason, TouchKind
+from scoring.models import ContactScore
 from segments.rules import segment_q, validate_definition
 from segments.rules.fields import CHOICES, FIELDS, OPERATORS, field_type
 
@@ -72,7 +74,10 @@ OTHER_CONDITIONS = st.one_of(
     st.builds(lambda d: {"type": "lapse", "expiring_within_days": d}, st.sampled_from([1, 7, 30, 60])),
     st.builds(lambda d: {"type": "lapse", "lapsed_within_days": d}, st.sampled_from([1, 7, 30, 60])),
     st.builds(lambda b: {"type": "consent", "can_receive_marketing": b}, st.booleans()),
+    st.builds(lambda op, v: {"type": "score", "op": op, "value": v}, st.sampled_from(["gte", "lte"]),
+              st.sampled_from([-1, 0, 10, 49.5, 50, 100])),
 )
+SCORES = [None, 5.0, 49.5, 50.0, 120.0, -3.0]
 CONDITIONS = st.one_of(attribute_conditions(), attribute_conditions(), behaviour_conditions(), OTHER_CONDITIONS)
 TREES = st.recursive(
     CONDITIONS,
@@ -91,8 +96,12 @@ def population(db, rep, other_rep):
     build_population(seed=7, size=45, owners=(rep, other_rep))
     build_population(seed=8, size=25, owners=(rep,))
     contacts = list(Contact.objects.select_related("company").prefetch_related("tags", "events", "contracts"))
+    scores = {c.pk: SCORES[i % len(SCORES)] for i, c in enumerate(contacts)}
+    ContactScore.objects.bulk_create([ContactScore(contact_id=pk, score=score, computed_at=timezone.now())
+                                      for pk, score in scores.items() if score is not None])
     return [(c, {"tags": {t.name for t in c.tags.all()}, "events": list(c.events.all()),
-                 "contracts": list(c.contracts.all())}) for c in contacts], (rep.pk, other_rep.pk)
+                 "contracts": list(c.contracts.all()), "score": scores[c.pk] or 0}) for c in contacts], (
+        rep.pk, other_rep.pk)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

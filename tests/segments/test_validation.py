@@ -43,8 +43,8 @@ def test_group_operator_must_be_and_or():
 
 
 def test_unknown_condition_type_is_refused_clearly():
-    messages = _errors({"op": "and", "items": [{"type": "score", "gte": 50}]})
-    assert messages[0].startswith("items[0]: unknown condition type 'score'.")
+    messages = _errors({"op": "and", "items": [{"type": "telepathy", "gte": 50}]})
+    assert messages[0].startswith("items[0]: unknown condition type 'telepathy'.")
 
 
 @pytest.mark.parametrize("tree, message", [
@@ -95,3 +95,13 @@ def test_valid_tree_comes_back_cleaned():
         "op": "or", "items": [cond(field="tag", op="has", value="vip"),
                               {"op": "and", "items": [cond(field="status", op="in", value=["lost"])]}],
     }
+
+
+@pytest.mark.parametrize("item, message", [
+    ({"type": "score", "op": "gt", "value": 5},
+     'items[0].op: \'gt\' is not a score operator; use "gte" (at least) or "lte" (at most).'),
+    ({"type": "score", "op": "gte", "value": "50"}, "items[0].value: '50' is not a score from -1000000 to 1000000."),
+    ({"type": "score", "op": "gte", "value": True}, "items[0].value: True is not a score from -1000000 to 1000000."),
+])
+def test_score_conditions_are_checked(item, message):
+    assert _errors({"op": "and", "items": [item]}) == [message]
