@@ -1,8 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
-from .forms import LoginForm
-from .roles import Role, has_role
+from . import selectors, services
+from .forms import ApiKeyForm, LoginForm
+from .models import ApiKey
+from .roles import Role, has_role, role_required
 
 
 class RekindleLoginView(auth_views.LoginView):
@@ -20,3 +27,37 @@ def home(request):
     if has_role(request.user, Role.INSIDE_SALES) and not has_role(request.user, Role.ADMIN, Role.MARKETER):
         return redirect("scoring:call_list")
     return redirect("contacts:overview")
+
+
+@never_cache  # the response to a create carries the token: no cache may keep it
+@role_required(Role.ADMIN)
+def api_keys(request):
+    """The keys, and a form that creates one and shows its token in this response only.
+
+    No redirect after the create: the token would have to wait in the session
+    for the next page, and only its hash may be stored anywhere.
+    """
+    form = ApiKeyForm(request.POST or None)
+    created, token = None, None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, token = services.api_key_create(
+                name=form.cleaned_data["name"], user=form.cleaned_data["user"], created_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiKeyForm()
+    return render(request, "accounts/api_keys.html", {
+        "nav": "api_keys", "form": form, "keys": selectors.api_key_list(), "created": created, "token": token,
+    })
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def api_key_revoke(request, pk):
+    key = get_object_or_404(ApiKey, pk=pk)
+    services.api_key_revoke(key=key)
+    messages.success(request, _("The key “%(name)s” is revoked: requests with it are refused from now on.")
+                     % {"name": key.name})
+    return redirect("accounts:api_keys")

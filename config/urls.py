@@ -15,5 +15,7 @@ urlpatterns = [
     path("segments/", include("segments.urls")),
     path("dormancy/", include("dormancy.urls")),
     path("", include("scoring.urls")),  # /scoring/… and /calls/
+    path("settings/", include("accounts.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -4,6 +4,7 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from accounts.services import api_key_create
 from contacts.models import Contact, ImportJob, ImportKind
 from dormancy.models import DormancyRule
 from scoring.models import RuleKind, ScoringRule
@@ -45,8 +46,23 @@ EXPECTED = {
     "scoring:settings": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "scoring:recompute": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
     "scoring:call_list": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "accounts:api_keys": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "accounts:api_key_revoke": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    # The REST API answers in JSON: 401 without credentials (never a login redirect), 403 for a role that
+    # may not, and the role check comes before the method check.
+    "api:dormancy_rule_list": {ANON: 401, REP: 403, MARKETER: 200, ADMIN: 200},
+    "api:dormancy_rule_detail": {ANON: 401, REP: 403, MARKETER: 200, ADMIN: 200},
+    "api:segment_list": {ANON: 401, REP: 403, MARKETER: 200, ADMIN: 200},
+    "api:segment_detail": {ANON: 401, REP: 403, MARKETER: 200, ADMIN: 200},
+    "api:segment_count": {ANON: 401, REP: 403, MARKETER: 200, ADMIN: 200},
+    "api:segment_members": {ANON: 401, REP: 403, MARKETER: 200, ADMIN: 200},
+    "api:segment_preview": {ANON: 401, REP: 403, MARKETER: 405, ADMIN: 405},  # POST only
+    "api:schema": {ANON: 401, REP: 200, MARKETER: 200, ADMIN: 200},  # describes the API, any role may read it
+    "api:docs": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},  # a page for people: login redirect
     "admin:index": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 200},
 }
+# API endpoints whose every answer, errors included, is JSON (the schema is YAML by default, the docs HTML).
+JSON_API = {name for name in EXPECTED if name.startswith("api:")} - {"api:schema", "api:docs"}
 
 
 def _named_urls(resolver=None, prefix=""):
@@ -77,11 +93,15 @@ def url_args(marketer, tmp_path):
         name="Walk", definition={"op": "and", "items": [{"type": "consent", "can_receive_marketing": True}]},
     )
     scoring_rule = ScoringRule.objects.create(name="Walk", kind=RuleKind.TOUCH, touch_kind="page_view", points=1)
+    api_key, _token = api_key_create(name="Walk", user=marketer)
     return {
         "scoring:rule_edit": {"pk": scoring_rule.pk}, "scoring:rule_delete": {"pk": scoring_rule.pk},
         "contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk},
         "dormancy:detail": {"pk": rule.pk}, "dormancy:edit": {"pk": rule.pk},
         "dormancy:restore": {"pk": rule.pk, "number": 1},
+        "accounts:api_key_revoke": {"pk": api_key.pk},
+        "api:dormancy_rule_detail": {"id": rule.pk},
+        **{name: {"id": segment.pk} for name in ("api:segment_detail", "api:segment_count", "api:segment_members")},
         **{name: {"pk": segment.pk} for name in ("segments:edit", "segments:members", "segments:export",
                                                    "segments:refresh")},
     }
@@ -99,6 +119,8 @@ def test_every_url_for_every_role(client, persona, rep, marketer, admin_user, ur
         response = client.get(url)
         if response.status_code != expected[persona]:
             failures.append(f"{name} {url}: {response.status_code} != {expected[persona]}")
+        elif name in JSON_API and response["Content-Type"] != "application/json":
+            failures.append(f"{name} {url}: answered {response['Content-Type']}, not JSON")
         elif persona == ANON and expected[persona] == 302 and name != "set_language":
             login = "/admin/login/" if name.startswith("admin:") else reverse("login")
             assert response["Location"].startswith(login), (name, response["Location"])

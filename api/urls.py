@@ -1,0 +1,20 @@
+from django.contrib.auth.decorators import login_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from .views import dormancy, segments
+
+app_name = "api"
+urlpatterns = [
+    path("dormancy-rules/", dormancy.DormancyRuleListView.as_view(), name="dormancy_rule_list"),
+    path("dormancy-rules/<int:id>/", dormancy.DormancyRuleDetailView.as_view(), name="dormancy_rule_detail"),
+    path("segments/", segments.SegmentListView.as_view(), name="segment_list"),
+    path("segments/preview/", segments.SegmentPreviewView.as_view(), name="segment_preview"),
+    path("segments/<int:id>/", segments.SegmentDetailView.as_view(), name="segment_detail"),
+    path("segments/<int:id>/count/", segments.SegmentCountView.as_view(), name="segment_count"),
+    path("segments/<int:id>/members/", segments.SegmentMembersView.as_view(), name="segment_members"),
+    # Machines fetch the schema with their key (401 JSON without one); the docs page is for people, so it
+    # sends them to the login page like every other page (DRF views are otherwise exempt from that).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+]
