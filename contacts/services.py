@@ -14,11 +14,12 @@ from .models import Contact, ContactTouchSummary, TouchEvent, TouchSource
 from .signals import contact_facts_changed
 
 
-def contact_facts_changed_notify(contact_ids):
+def contact_facts_changed_notify(contact_ids, *, touches_only=False):
     """Tell the apps built on contacts, once the transaction commits, that these contacts changed."""
     ids = frozenset(contact_ids)
     if ids:
-        transaction.on_commit(partial(contact_facts_changed.send, sender=Contact, contact_ids=ids))
+        transaction.on_commit(partial(contact_facts_changed.send, sender=Contact, contact_ids=ids,
+                                      touches_only=touches_only))
 
 
 def event_fingerprint(*, contact_id, kind, occurred_at, url="", detail=""):
@@ -52,7 +53,7 @@ def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=
                 Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=occurred_at)
             ).update(last_touch_at=occurred_at, last_touch_kind=kind)
         if created:
-            contact_facts_changed_notify([contact.pk])
+            contact_facts_changed_notify([contact.pk], touches_only=True)
     return event, created
 
 
@@ -73,6 +74,57 @@ UPDATE contacts_contact SET
                               ORDER BY s.last_at DESC, s.kind LIMIT 1), '')
 WHERE id IN ({ids})
 """
+
+
+_SUMMARY_ADVANCE = """
+INSERT INTO contacts_contacttouchsummary (contact_id, kind, last_at) VALUES {rows}
+ON CONFLICT (contact_id, kind) DO UPDATE SET last_at = CASE
+  WHEN excluded.last_at > contacts_contacttouchsummary.last_at THEN excluded.last_at
+  ELSE contacts_contacttouchsummary.last_at END
+"""
+
+
+# The overall last touch moves forward to each contact's latest summary row;
+# contacts whose last touch does not move are not written at all.
+_CONTACT_LAST_TOUCH_ADVANCE = """
+UPDATE contacts_contact SET last_touch_at = s.last_at, last_touch_kind = s.kind
+FROM (SELECT contact_id, last_at, kind,
+             ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY last_at DESC, kind) AS rn
+      FROM contacts_contacttouchsummary WHERE contact_id IN ({ids})) s
+WHERE s.rn = 1 AND contacts_contact.id = s.contact_id
+  AND (contacts_contact.last_touch_at IS NULL OR contacts_contact.last_touch_at < s.last_at)
+"""
+
+
+def touch_summaries_advance(events, *, batch_size=2000):
+    """Move the summaries forward for freshly stored `events` (never backwards); returns the contact ids.
+
+    The incremental path for new touches: one upsert per batch of (contact,
+    kind) pairs taken from the new events alone, then the overall last touch
+    for those contacts from their summary rows. The cost follows the batch,
+    not the contacts' history (touch_summaries_refresh re-reads every event
+    of the contacts: for repairs and for bot flags that move a summary back).
+    """
+    latest = {}
+    for event in events:
+        if event.flagged_as_bot:
+            continue
+        key = (event.contact_id, event.kind)
+        if key not in latest or event.occurred_at > latest[key]:
+            latest[key] = event.occurred_at
+    pairs = sorted(latest.items())
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(pairs), batch_size):
+            chunk = pairs[start : start + batch_size]
+            rows = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(_SUMMARY_ADVANCE.format(rows=rows),
+                           [value for (contact_id, kind), at in chunk for value in (contact_id, kind, adapt(at))])
+        ids = sorted({contact_id for contact_id, _kind in latest})
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            cursor.execute(_CONTACT_LAST_TOUCH_ADVANCE.format(ids=", ".join(["%s"] * len(chunk))), chunk)
+    return ids
 
 
 def touch_summaries_refresh(*, contact_ids, batch_size=5000):

@@ -42,8 +42,9 @@ def _owner_names(definitions):
 def rule_list(request):
     today = selectors.workspace_today()
     rules = list(DormancyRule.objects.order_by("-is_active", "name", "pk"))
+    counts = selectors.rule_member_counts(rules, today=today)
     for rule in rules:
-        rule.member_count = selectors.rule_member_count(rule, today=today)
+        rule.members_today = counts[rule.pk]
         rule.plain = describe_definition(rule.definition())
     return render(request, "dormancy/rule_list.html", {"nav": "dormancy", "rules": rules, "today": today})
 

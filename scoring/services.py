@@ -15,6 +15,7 @@ from django.db.models import Case, Count, Q, Value, When
 
 from contacts.models import Contact
 from dormancy.selectors import workspace_today, workspace_tz
+from dormancy.services import rule_members_apply
 from segments.rules import segment_q
 from segments.services import segment_memberships_apply
 
@@ -92,10 +93,12 @@ def score_apply_event(*, contact_id, now):
     return ContactScore.objects.filter(contact_id=contact_id).first()
 
 
-def contact_facts_apply(*, contact_ids, now):
-    """Bring everything derived from these contacts' facts up to date: scores, then segment memberships.
+def contact_facts_apply(*, contact_ids, now, touches_only=False):
+    """Bring everything derived from these contacts' facts up to date: scores, dormancy, segments.
 
-    Scores first, because a segment may test the score. Set-based in
+    Scores first, because a segment may test the score. `touches_only`: the
+    contacts only got new touches, so segments that cannot see touches are
+    skipped. Set-based in
     batches; idempotent, so a message delivered twice or a retry is harmless,
     and the hourly recompute and the segment refresh repair anything a lost
     message left behind.
@@ -104,7 +107,8 @@ def contact_facts_apply(*, contact_ids, now):
     for start in range(0, len(ids), APPLY_BATCH):
         chunk = ids[start : start + APPLY_BATCH]
         scores_apply(contact_ids=chunk, now=now)
-        segment_memberships_apply(contact_ids=chunk, run_at=now)
+        rule_members_apply(contact_ids=chunk, run_at=now)
+        segment_memberships_apply(contact_ids=chunk, run_at=now, touches_only=touches_only)
 
 
 def scoring_settings_save(*, settings, half_life_days, hot_threshold, hot_rule):

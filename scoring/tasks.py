@@ -13,8 +13,8 @@ def scores_recompute():
 
 
 @shared_task(name="scoring.tasks.contact_facts_apply")
-def contact_facts_apply(contact_ids):
-    services.contact_facts_apply(contact_ids=contact_ids, now=timezone.now())
+def contact_facts_apply(contact_ids, touches_only=False):
+    services.contact_facts_apply(contact_ids=contact_ids, now=timezone.now(), touches_only=touches_only)
 
 
 def scores_recompute_enqueue():

@@ -2,14 +2,15 @@
 import uuid
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
+from contacts.membership import MemberTable, baseline_insert, compiled_members, difference_apply
 from contacts.models import Contact
 from dormancy.selectors import workspace_tz
 
-from .models import ChangeKind, Segment, SegmentChange, SegmentMembership
-from .rules import segment_q, validate_definition
+from .models import Segment, SegmentChange, SegmentMembership
+from .rules import depends_on_touches, segment_q, validate_definition
 
 
 def segment_save(*, segment=None, name, description, definition, is_active=True, user=None):
@@ -35,6 +36,8 @@ def segment_refresh(*, segment_id, run_at):
     Four statements in one transaction, each an INSERT … SELECT or DELETE
     over the compiled query (no contact passes through Python): record the
     entries, record the exits, delete the exits, insert the entries. The
+    first run is a baseline: one INSERT of the members, no change rows (see
+    `_segment_difference_apply`). The
     segment row is locked first, so two overlapping runs queue (SQLite
     serialises writers anyway); a second run with nothing changed records
     nothing. `run_at` is the moment the run stands for; "today" is its date
@@ -48,7 +51,7 @@ def segment_refresh(*, segment_id, run_at):
     return RefreshResult(segment_id=segment.pk, members=members, entered=entered, left=left)
 
 
-def segment_memberships_apply(*, contact_ids, run_at):
+def segment_memberships_apply(*, contact_ids, run_at, touches_only=False):
     """Move only `contact_ids` in or out of every active segment that has a snapshot.
 
     The incremental twin of segment_refresh, for contacts whose facts just
@@ -56,8 +59,9 @@ def segment_memberships_apply(*, contact_ids, run_at):
     those contacts, so the cost follows the batch, not the table. Entries
     and exits are recorded the same way, so campaigns see "entered segment"
     within seconds of the touch. A segment never refreshed is left to its
-    first full refresh. Returns {segment_id: (entered, left)} for segments
-    that changed.
+    first full refresh. With `touches_only` (the contacts only got new
+    touches), segments whose rules cannot see a touch are skipped. Returns
+    {segment_id: (entered, left)} for segments that changed.
     """
     ids = sorted(set(contact_ids))
     changed = {}
@@ -67,7 +71,7 @@ def segment_memberships_apply(*, contact_ids, run_at):
         with transaction.atomic():
             segment = (Segment.objects.select_for_update().filter(pk=segment_id, is_active=True,
                                                                   refreshed_at__isnull=False).first())
-            if segment is None:
+            if segment is None or (touches_only and not depends_on_touches(segment.definition)):
                 continue
             entered, left = _segment_difference_apply(segment, run_at=run_at, contact_ids=ids)
             if entered or left:
@@ -76,59 +80,30 @@ def segment_memberships_apply(*, contact_ids, run_at):
     return changed
 
 
+MEMBERS = MemberTable(model=SegmentMembership, owner_column="segment_id", since_column="entered_at",
+                      change_model=SegmentChange)
+
+
 def _segment_difference_apply(segment, *, run_at, contact_ids=None):
+    """The first run is a baseline: members only, no change rows.
+
+    Everyone in the first snapshot was there before anyone watched, so no
+    "entered" event is recorded for them: a campaign triggered on entry
+    starts with the people who enter afterwards (one that wants the existing
+    members reads the snapshot). It also halves the first run's writes.
+    """
     tz = workspace_tz()
     today = run_at.astimezone(tz).date()
     definition = validate_definition(segment.definition)
     matching = Contact.objects.filter(segment_q(definition, today=today, tz=tz))
     if contact_ids is not None:
         matching = matching.filter(pk__in=contact_ids)
-    matching = matching.order_by().values(member_id=F("pk"))
-    match_sql, match_params = matching.query.get_compiler(connection=connection).as_sql()
-    return _apply_difference(segment.pk, match_sql, list(match_params), run_at, uuid.uuid4(), contact_ids)
-
-
-def _apply_difference(segment_id, match_sql, match_params, run_at, run_id, contact_ids=None):
-    ops, quote = connection.ops, connection.ops.quote_name
-    membership = quote(SegmentMembership._meta.db_table)
-    change = quote(SegmentChange._meta.db_table)
-    at = ops.adapt_datetimefield_value(run_at)
-    run = SegmentChange._meta.get_field("run_id").get_db_prep_value(run_id, connection)
-    # Table names come from model metadata and `match_sql` from Django's own
-    # compiler (its values are in `match_params`): every value is bound.
-    enter_sql = (
-        f"INSERT INTO {change} (segment_id, contact_id, kind, at, run_id) SELECT %s, m.member_id, %s, %s, %s "  # noqa: S608
-        f"FROM ({match_sql}) m WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {membership} sm WHERE sm.segment_id = %s AND sm.contact_id = m.member_id)"
-    )
-    if contact_ids is not None and not contact_ids:
-        return 0, 0
-    # A partial run only lets the contacts it looked at leave.
-    scope = list(contact_ids or ())
-    scope_sql = f" AND sm.contact_id IN ({', '.join(['%s'] * len(scope))})" if scope else ""
-    leave_sql = (
-        f"INSERT INTO {change} (segment_id, contact_id, kind, at, run_id) SELECT %s, sm.contact_id, %s, %s, %s "  # noqa: S608
-        f"FROM {membership} sm WHERE sm.segment_id = %s{scope_sql} "
-        f"AND sm.contact_id NOT IN (SELECT m.member_id FROM ({match_sql}) m)"
-    )
-    delete_sql = (
-        f"DELETE FROM {membership} WHERE segment_id = %s AND contact_id IN "  # noqa: S608
-        f"(SELECT contact_id FROM {change} WHERE run_id = %s AND kind = %s)"
-    )
-    insert_sql = (
-        f"INSERT INTO {membership} (segment_id, contact_id, entered_at) "  # noqa: S608
-        f"SELECT segment_id, contact_id, at FROM {change} WHERE run_id = %s AND kind = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(enter_sql, [segment_id, ChangeKind.ENTER.value, at, run, *match_params, segment_id])
-        entered = cursor.rowcount
-        cursor.execute(leave_sql, [segment_id, ChangeKind.LEAVE.value, at, run, segment_id, *scope, *match_params])
-        left = cursor.rowcount
-        if left:
-            cursor.execute(delete_sql, [segment_id, run, ChangeKind.LEAVE.value])
-        if entered:
-            cursor.execute(insert_sql, [run, ChangeKind.ENTER.value])
-    return entered, left
+    match_sql, match_params = compiled_members(matching)
+    if segment.refreshed_at is None and contact_ids is None:
+        return baseline_insert(MEMBERS, owner_id=segment.pk, match_sql=match_sql, match_params=match_params,
+                               run_at=run_at), 0
+    return difference_apply(MEMBERS, owner_id=segment.pk, match_sql=match_sql, match_params=match_params,
+                            run_at=run_at, run_id=uuid.uuid4(), contact_ids=contact_ids)
 
 
 def segments_to_refresh():

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC
 
 from contacts.models import Company, ConsentState, Contact, Contract, Tag, TouchEvent, TouchSource
-from contacts.services import event_fingerprint
+from contacts.services import event_fingerprint, touch_summaries_advance
 
 BATCH = 1000
 CONTACT_FIELDS = (
@@ -200,6 +200,7 @@ def events_load(rows, ctx):
         if fingerprint not in stored
     ]
     TouchEvent.objects.bulk_create(fresh, batch_size=BATCH, ignore_conflicts=True)
+    touch_summaries_advance(fresh)
     ctx.touched_contact_ids.update(event.contact_id for event in fresh)
     counts["created"] = len(fresh)
     counts["unchanged"] = len(rows) - len(fresh)

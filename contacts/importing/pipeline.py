@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.services import contact_facts_changed_notify, touch_summaries_refresh
+from contacts.services import contact_facts_changed_notify
 
 from .columns import headers_check
 from .errors import FileRejected
@@ -90,9 +90,8 @@ def file_process(*, kind, path, encoding, write, good_rows_only=False, source_na
     if not outcome.total_rows:
         raise FileRejected(_("The file has a header row but no data rows."))
     if write and (good_rows_only or not outcome.bad_rows):
-        if ctx.touched_contact_ids:
-            touch_summaries_refresh(contact_ids=ctx.touched_contact_ids)
-        contact_facts_changed_notify(ctx.changed_contact_ids | ctx.touched_contact_ids)
+        contact_facts_changed_notify(ctx.changed_contact_ids | ctx.touched_contact_ids,
+                                     touches_only=not ctx.changed_contact_ids)
         outcome.imported = outcome.good_rows > 0
     return outcome
 

@@ -74,7 +74,7 @@ class ImportContext:
     # company two different industries.
     company_facts: dict = field(default_factory=dict)
     # Contacts that got new events, for the last-touch refresh at the end.
-    touched_contact_ids: set = field(default_factory=set)  # new touches: summaries to refresh
+    touched_contact_ids: set = field(default_factory=set)  # contacts with new touches
     changed_contact_ids: set = field(default_factory=set)  # any fact written: scores, segments follow
     # email → contact id for events and contracts; the same contacts recur
     # chunk after chunk, so most chunks need no lookup at all.

@@ -40,7 +40,15 @@ class TouchEvent(models.Model):
         ordering = ["-occurred_at"]
         verbose_name = _("touch event")
         verbose_name_plural = _("touch events")
-        indexes = [models.Index(fields=["contact", "kind", "occurred_at"], name="event_contact_kind_time")]
+        indexes = [
+            models.Index(fields=["contact", "kind", "occurred_at"], name="event_contact_kind_time"),
+            # Segment behaviour conditions ("viewed /pricing in the last 30
+            # days") read a recent slice of one kind across all contacts: on
+            # PostgreSQL this covering index answers them without touching the
+            # table (SQLite ignores INCLUDE and keeps the key columns).
+            models.Index(fields=["kind", "occurred_at"], include=["contact", "flagged_as_bot", "url"],
+                         name="event_kind_time"),
+        ]
         # A constraint rather than unique=True: on PostgreSQL the field flag
         # also builds a LIKE-pattern index nobody uses, on the biggest table.
         constraints = [models.UniqueConstraint(fields=["fingerprint"], name="event_fingerprint_unique")]

@@ -56,6 +56,10 @@ class DormancyRule(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The stored members (DormancyMembership): their number and the moment
+    # they stand for. Maintained by dormancy.services, never edited by hand.
+    member_count = models.PositiveIntegerField(_("members at last refresh"), null=True, blank=True)
+    members_refreshed_at = models.DateTimeField(_("members refreshed"), null=True, blank=True)
 
     class Meta:
         ordering = ["name"]

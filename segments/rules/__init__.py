@@ -3,6 +3,6 @@
 Nothing here reads the clock: `today` and `tz` are arguments.
 """
 from .definition import validate_definition
-from .query import segment_q
+from .query import depends_on_touches, segment_q
 
-__all__ = ["segment_q", "validate_definition"]
+__all__ = ["depends_on_touches", "segment_q", "validate_definition"]

@@ -59,6 +59,20 @@ def dormancy_slugs(node):
         yield node["rule"]
 
 
+# Conditions whose answer can change when a contact gets a new touch (the
+# score follows touches too); the others read attributes and contracts only.
+TOUCH_CONDITIONS = {"behaviour", "dormancy", "dormant_days", "score"}
+TOUCH_FIELDS = {"last_touch_at"}
+
+
+def depends_on_touches(node):
+    """Whether a new touch can move a contact in or out of this (validated) tree."""
+    if "items" in node:
+        return any(depends_on_touches(item) for item in node["items"])
+    return node.get("type") in TOUCH_CONDITIONS or (
+        node.get("type") == "attribute" and node.get("field") in TOUCH_FIELDS)
+
+
 class _Context:
     def __init__(self, today, tz, rules):
         self.today, self.tz, self.rules = today, tz, rules

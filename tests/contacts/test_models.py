@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from contacts.models import Contact, ContactTouchSummary, TouchEvent, TouchKind
-from contacts.services import event_fingerprint, touch_event_record, touch_summaries_refresh
+from contacts.services import event_fingerprint, touch_event_record, touch_summaries_advance, touch_summaries_refresh
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -145,3 +145,21 @@ def test_refresh_repairs_a_stale_summary_and_is_idempotent():
     contact.refresh_from_db()
     assert summaries(contact) == {(contact.pk, TouchKind.CALL, at(6))}
     assert (contact.last_touch_at, contact.last_touch_kind) == (at(6), TouchKind.CALL)
+
+
+# -- touch_summaries_advance --------------------------------------------------
+
+def test_advancing_from_new_events_only_moves_forward_and_agrees_with_a_refresh():
+    contact = Contact.objects.create(email="adv@example.com")
+    touch_summaries_advance([raw_event(contact, TouchKind.CALL, at(10))])
+    later = [raw_event(contact, TouchKind.CALL, at(2)), raw_event(contact, TouchKind.REPLY, at(2)),
+             raw_event(contact, TouchKind.MEETING, at(20), bot=True)]
+
+    assert touch_summaries_advance(later) == [contact.pk]
+
+    advanced = summaries(contact)
+    assert advanced == {(contact.pk, TouchKind.CALL, at(10)), (contact.pk, TouchKind.REPLY, at(2))}
+    contact.refresh_from_db()
+    assert (contact.last_touch_at, contact.last_touch_kind) == (at(10), TouchKind.CALL)
+    touch_summaries_refresh(contact_ids=[contact.pk])
+    assert summaries(contact) == advanced

@@ -177,3 +177,28 @@ def test_a_rejected_import_notifies_no_one(tmp_path, django_capture_on_commit_ca
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         outcome = import_file_run(kind="contacts", path=path)
     assert not outcome.imported and callbacks == []
+
+
+@pytest.mark.django_db
+def test_new_touches_skip_segments_that_cannot_see_them():
+    contact = make_contact(status="lead")
+    by_status, by_touch = _snapshot(LOST, name="status"), _snapshot(PRICING_7D, name="touch")
+    Contact.objects.filter(pk=contact.pk).update(status="lost")
+    make_event(contact, occurred_at=timezone.now(), url="/pricing")
+
+    changed = segment_memberships_apply(contact_ids=[contact.pk], run_at=timezone.now(), touches_only=True)
+
+    assert changed == {by_touch.pk: (1, 0)}  # the status segment waits for its refresh (or an import's notice)
+    assert _members(by_status) == set()
+    segment_memberships_apply(contact_ids=[contact.pk], run_at=timezone.now())
+    assert _members(by_status) == {contact.email}
+
+
+def test_which_rule_trees_depend_on_touches():
+    from segments.rules import depends_on_touches
+
+    assert depends_on_touches(PRICING_7D) and depends_on_touches(HOT_SCORE)
+    assert not depends_on_touches(LOST)
+    nested = {"op": "or", "items": [LOST, {"op": "and", "items": [
+        {"type": "attribute", "field": "last_touch_at", "op": "within_last_days", "value": 7}]}]}
+    assert depends_on_touches(nested)

@@ -33,14 +33,16 @@ def segment(db):
 
 
 @pytest.mark.django_db
-def test_first_run_records_entries_then_second_run_records_nothing(segment):
+def test_first_run_is_a_baseline_then_second_run_records_nothing(segment):
     result = segment_refresh(segment_id=segment.pk, run_at=RUN)
     assert (result.members, result.entered, result.left) == (2, 2, 0)
-    assert _members(segment) == {"a@x.jp", "b@x.jp"} == _changes(segment, ChangeKind.ENTER)
+    assert _members(segment) == {"a@x.jp", "b@x.jp"}
+    # Members already there when the segment was first computed did not "enter": no change rows.
+    assert not SegmentChange.objects.exists()
     assert set(SegmentMembership.objects.values_list("entered_at", flat=True)) == {RUN}
     again = segment_refresh(segment_id=segment.pk, run_at=RUN + timedelta(minutes=10))
     assert (again.members, again.entered, again.left) == (2, 0, 0)
-    assert SegmentChange.objects.count() == 2
+    assert SegmentChange.objects.count() == 0
     segment.refresh_from_db()
     assert segment.member_count == 2 and segment.refreshed_at == RUN + timedelta(minutes=10)
 
@@ -72,6 +74,9 @@ def test_refresh_with_dated_conditions_uses_run_date(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_overlapping_runs_record_each_change_once(segment):
+    segment_refresh(segment_id=segment.pk, run_at=RUN - timedelta(hours=1))  # the baseline
+    Contact.objects.filter(email="a@x.jp").update(status="customer")
+    Contact.objects.filter(email="c@x.jp").update(status="lost")
     errors = []
 
     def run():
@@ -88,7 +93,9 @@ def test_overlapping_runs_record_each_change_once(segment):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert SegmentMembership.objects.count() == 2
+    assert _members(segment) == {"b@x.jp", "c@x.jp"}
+    assert set(SegmentChange.objects.values_list("contact__email", "kind")) == {
+        ("a@x.jp", ChangeKind.LEAVE), ("c@x.jp", ChangeKind.ENTER)}
     assert SegmentChange.objects.count() == 2
 
 
