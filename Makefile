@@ -42,6 +42,7 @@ bench: $(VENV)/.dev messages
 	$(BIN)/python bench/import_bench.py
 	$(BIN)/python bench/contact_list_bench.py
 	$(BIN)/python bench/dormancy_bench.py
+	$(BIN)/python bench/segment_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles

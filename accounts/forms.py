@@ -15,7 +15,7 @@ class LoginForm(AuthenticationForm):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=100,
+        label=_("Key name"), max_length=100,
         help_text=_("What uses the key, e.g. “CRM nightly sync”. Shown in this list only."),
     )
     user = forms.ModelChoiceField(

@@ -275,6 +275,10 @@ def main():
     parser.add_argument("--python-sample", type=int, default=10_000, help="0 skips the Python loop")
     args = parser.parse_args()
     today, tz = args.today or workspace_today(), workspace_tz()
+    if not Contact.objects.exists():
+        print("segment_bench: no contacts in this database; load some first "
+              "(manage.py seed_demo --contacts 100000) and point DATABASE_URL at it.")
+        return
     print(f"database {connection.settings_dict['NAME']} ({connection.vendor}), today {today}, "
           f"{Contact.objects.count():,} contacts, {timezone.now():%Y-%m-%d %H:%M} UTC")
     sales_silent_rule_ensure()

@@ -54,6 +54,9 @@ def main():
     children = []
 
     def stop_all(*_args):
+        # A second Ctrl-C (or a SIGTERM after it) must not cut the clean-up short and orphan processes.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for child in reversed(children):
             if child.poll() is None:
                 os.killpg(child.pid, signal.SIGTERM)
