@@ -15,6 +15,8 @@ urlpatterns = [
     path("segments/", include("segments.urls")),
     path("dormancy/", include("dormancy.urls")),
     path("", include("scoring.urls")),  # /scoring/… and /calls/
+    path("campaigns/", include("campaigns.urls")),
+    path("m/", include("campaigns.urls_public")),  # public: links in sent mail
     path("settings/", include("accounts.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -1,2 +1,15 @@
-"""Models of the campaigns app arrive with its issue; the package exists so the app's
-migrations and imports have a fixed home."""
+"""Outreach: sender profiles, templates, campaigns and their steps, enrollments, deliveries, suppressions."""
+from .campaign import Campaign, CampaignKind, CampaignStatus, CampaignStep, PlaybookPhase, StepKind
+from .delivery import TERMINAL_STATUSES, Delivery, DeliveryLink, DeliveryStatus, SkipReason
+from .enrollment import CallTask, CallTaskStatus, Enrollment, EnrollmentStatus
+from .sender import SenderProfile
+from .settings import SendingSettings
+from .suppression import Suppression, SuppressionReason
+from .template import MessageTemplate, TemplateStyle
+
+__all__ = [
+    "TERMINAL_STATUSES", "CallTask", "CallTaskStatus", "Campaign", "CampaignKind", "CampaignStatus",
+    "CampaignStep", "Delivery", "DeliveryLink", "DeliveryStatus", "Enrollment", "EnrollmentStatus",
+    "MessageTemplate", "PlaybookPhase", "SenderProfile", "SendingSettings", "SkipReason", "StepKind",
+    "Suppression", "SuppressionReason", "TemplateStyle",
+]

@@ -1,0 +1,90 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class DeliveryStatus(models.TextChoices):
+    """queued → sending → sent | failed | suppressed | unknown (RELIABILITY.md)."""
+
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Not sent")
+    UNKNOWN = "unknown", _("Unknown (interrupted)")
+
+
+TERMINAL_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SUPPRESSED, DeliveryStatus.UNKNOWN)
+
+
+class SkipReason(models.TextChoices):
+    NO_CONSENT = "no_consent", _("No consent on record")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    BOUNCED = "bounced", _("Address bounced")
+    COMPLAINED = "complained", _("Complained")
+    FREQUENCY_CAP = "frequency_cap", _("Frequency cap reached")
+    HOLDOUT = "holdout", _("Held out (control group)")
+    NO_EMAIL = "no_email", _("No usable address")
+    EXITED = "exited", _("Left the campaign")
+    SMTP_REJECTED = "smtp_rejected", _("Refused by the mail server")
+    RENDER_ERROR = "render_error", _("The template could not be rendered")
+
+
+class Delivery(models.Model):
+    """One message for one step to one contact (and, in playbooks, one contract): sent at most once.
+
+    The unique constraints make a second row for the same (step, contact[,
+    contract], occurrence) impossible; workers claim a row (queued → sending,
+    with a lease) before talking to SMTP. `token` is the opaque id used in
+    public links (unsubscribe, open, click); never the primary key.
+    """
+
+    step = models.ForeignKey("campaigns.CampaignStep", on_delete=models.PROTECT, related_name="deliveries")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="deliveries")
+    contract = models.ForeignKey("contacts.Contract", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="deliveries")
+    # A recurring campaign's run number (0 for everything else).
+    occurrence = models.PositiveIntegerField(default=0)
+    status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.QUEUED)
+    reason = models.CharField(_("reason"), max_length=20, choices=SkipReason.choices, blank=True)
+    variant = models.CharField(_("variant"), max_length=1, default="A")
+    scheduled_at = models.DateTimeField(_("due"))
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    token = models.CharField(max_length=32, unique=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    to_email = models.EmailField(_("sent to"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["step", "contact", "occurrence"], condition=Q(contract__isnull=True),
+                                    name="delivery_once_per_contact"),
+            models.UniqueConstraint(fields=["step", "contact", "contract", "occurrence"],
+                                    condition=Q(contract__isnull=False), name="delivery_once_per_contract"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at", "id"], name="delivery_due"),
+            models.Index(fields=["contact", "sent_at"], name="delivery_contact_sent"),
+            models.Index(fields=["status", "lease_until"], name="delivery_lease"),
+        ]
+
+    def __str__(self):
+        return f"delivery {self.pk} {self.status}"
+
+
+class DeliveryLink(models.Model):
+    """A link as it was in a sent message: the click endpoint redirects only to these."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="links")
+    position = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=2000)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["delivery", "position"], name="delivery_link_unique")]

@@ -1,0 +1,2 @@
+"""Template library, sender profiles and sending settings pages."""
+urlpatterns = []
