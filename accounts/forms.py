@@ -1,8 +1,10 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .models import RepProfile
 from .selectors import api_key_user_choices
 
 
@@ -35,3 +37,23 @@ class ApiKeyForm(forms.Form):
 def _user_label(user):
     full = user.get_full_name()
     return f"{user.username} ({full})" if full else user.username
+
+
+def _https_by_default(field, **kwargs):
+    """A booking link typed without a scheme is an https one (Django 6's default, chosen now)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class RepProfileForm(forms.ModelForm):
+    class Meta:
+        model = RepProfile
+        formfield_callback = _https_by_default
+        fields = ("signature", "scheduling_url")
+        widgets = {"signature": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -1,4 +1,4 @@
-"""API keys: how machines authenticate to the REST API.
+"""API keys (how machines authenticate to the REST API) and reps' own mail details.
 
 A key acts as one user, with that user's roles. Only a SHA-256 hash of the
 token is stored: the token is shown once, when the key is created. A fast
@@ -56,3 +56,31 @@ class ApiKey(models.Model):
     @staticmethod
     def hash_token(token):
         return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class RepProfile(models.Model):
+    """What a rep's one-to-one mails carry: their signature and their booking page.
+
+    Personal-style templates are sent in the owner rep's name, so these are
+    the rep's to edit (Settings → My profile), not the marketer's.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep_profile", verbose_name=_("user"),
+    )
+    signature = models.TextField(
+        _("email signature"), blank=True,
+        help_text=_("Plain text placed under your one-to-one mails. Empty: your name and email address."),
+    )
+    scheduling_url = models.URLField(
+        _("scheduling page"), max_length=500, blank=True,
+        help_text=_("Where contacts can book a meeting with you, e.g. your Calendly or TimeRex page."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rep profile")
+        verbose_name_plural = _("rep profiles")
+
+    def __str__(self):
+        return str(self.user)

@@ -1,9 +1,9 @@
-"""Read-only queries on accounts: API keys and the users a key may act as."""
+"""Read-only queries on accounts: API keys, the users a key may act as, a rep's profile."""
 import hmac
 
 from django.contrib.auth import get_user_model
 
-from .models import ApiKey
+from .models import ApiKey, RepProfile
 
 
 def api_key_for_token(token):
@@ -29,3 +29,8 @@ def api_key_list():
 def api_key_user_choices():
     """Users a new key may act as: the active ones, by username."""
     return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+def rep_profile_for(user):
+    """The user's profile, or an unsaved empty one (a profile is created on its first save)."""
+    return RepProfile.objects.filter(user=user).first() or RepProfile(user=user)

@@ -1,4 +1,4 @@
-"""State changes on accounts: demo users for the embedded run, and API keys."""
+"""State changes on accounts: demo users for the embedded run, API keys, and reps' own mail details."""
 import secrets
 import string
 from datetime import timedelta
@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import ApiKey
+from .models import ApiKey, RepProfile
 from .roles import Role
 
 DEMO_PASSWORD = "rekindle-demo"  # noqa: S105  (demo logins, printed by `make run`)
@@ -95,3 +95,13 @@ def api_key_touch(*, key, now):
                .update(last_used_at=now))
     key.last_used_at = now
     return bool(updated)
+
+
+# -- My profile -------------------------------------------------------------
+
+def rep_profile_save(*, user, signature, scheduling_url):
+    """Set the signature and booking page `user`'s one-to-one mails carry (creates the profile on first save)."""
+    profile, _created = RepProfile.objects.update_or_create(
+        user=user, defaults={"signature": signature.strip(), "scheduling_url": scheduling_url.strip()},
+    )
+    return profile

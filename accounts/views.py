@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import ApiKeyForm, LoginForm
+from .forms import ApiKeyForm, LoginForm, RepProfileForm
 from .models import ApiKey
 from .roles import Role, has_role, role_required
 
@@ -61,3 +61,14 @@ def api_key_revoke(request, pk):
     messages.success(request, _("The key “%(name)s” is revoked: requests with it are refused from now on.")
                      % {"name": key.name})
     return redirect("accounts:api_keys")
+
+
+def profile(request):
+    """Any logged-in user's own signature and booking page, used by personal-style mails sent in their name."""
+    form = RepProfileForm(request.POST or None, instance=selectors.rep_profile_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        services.rep_profile_save(user=request.user, signature=form.cleaned_data["signature"],
+                                  scheduling_url=form.cleaned_data["scheduling_url"])
+        messages.success(request, _("Your profile is saved. Personal mails sent in your name use it from now on."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"nav": "profile", "form": form})
