@@ -22,6 +22,7 @@ class SkipReason(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
     BOUNCED = "bounced", _("Address bounced")
     COMPLAINED = "complained", _("Complained")
+    PAUSED = "paused", _("Paused by the recipient")
     FREQUENCY_CAP = "frequency_cap", _("Frequency cap reached")
     HOLDOUT = "holdout", _("Held out (control group)")
     NO_EMAIL = "no_email", _("No usable address")

@@ -1,0 +1,147 @@
+"""Public endpoints reached from sent mail (no login): unsubscribe, one-click unsubscribe, open pixel, click
+redirect, and the provider webhook. Each validates its input and calls campaigns.sending.public.
+
+A token that is malformed, unknown, or of a delivery that was never sent gets
+404 and nothing is written. The unsubscribe forms are exempt from CSRF on
+purpose: the token in the URL is the capability (as in a password-reset
+link), and RFC 8058's one-click POST comes from a mail provider, not a
+browser session.
+"""
+import base64
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .sending import public
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+MAX_WEBHOOK_BYTES = 64 * 1024
+MAX_WEBHOOK_EVENTS = 100
+SIGNATURE_HEADER = "HTTP_X_REKINDLE_SIGNATURE"
+
+
+def _delivery_or_404(token):
+    delivery = public.delivery_by_token(token)
+    if delivery is None:
+        raise Http404
+    return delivery
+
+
+def _mail_language(delivery):
+    template = delivery.step.template
+    return template.language if template else settings.LANGUAGE_CODE
+
+
+@login_not_required
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """GET shows the choices and changes nothing (scanners follow links); POST applies the chosen one."""
+    delivery = _delivery_or_404(token)
+    with translation.override(_mail_language(delivery)):
+        context = {"delivery": delivery, "sender": delivery.step.campaign.sender,
+                   "email": mask_email(delivery.to_email or delivery.contact.email)}
+        if request.method != "POST":
+            return render(request, "campaigns/public/unsubscribe.html", context)
+        choice = request.POST.get("choice", "")[:20]
+        now = timezone.now()
+        if choice == "all":
+            public.contact_unsubscribe(delivery=delivery, now=now, source=_("unsubscribe page"))
+            context["done"] = "all"
+        elif choice in ("pause3", "pause6"):
+            context["done"], context["until"] = "pause", public.contact_pause(delivery=delivery,
+                                                                              months=int(choice[5:]), now=now)
+        else:
+            context["error"] = _("Choose one of the options.")
+            return render(request, "campaigns/public/unsubscribe.html", context, status=400)
+        return render(request, "campaigns/public/unsubscribe_done.html", context)
+
+
+@login_not_required
+@never_cache
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_click(request, token):
+    """RFC 8058: a POST unsubscribes at once (idempotent); a GET only shows the page with the choices."""
+    if request.method != "POST":
+        return unsubscribe(request, token)
+    delivery = _delivery_or_404(token)
+    public.contact_unsubscribe(delivery=delivery, now=timezone.now(), source="List-Unsubscribe one-click")
+    with translation.override(_mail_language(delivery)):
+        return render(request, "campaigns/public/one_click_done.html", {"email": mask_email(delivery.to_email)})
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def open_pixel(request, token):
+    delivery = _delivery_or_404(token)
+    now = timezone.now()
+    public.delivery_open_record(delivery=delivery, now=now, bot=_is_bot(request, delivery, now))
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def click(request, token, position):
+    """Redirect to the link stored for this delivery at send time; nothing from the request is a destination."""
+    delivery = _delivery_or_404(token)
+    url = public.delivery_link(delivery=delivery, position=int(position))
+    if url is None:
+        raise Http404
+    now = timezone.now()
+    public.delivery_click_record(delivery=delivery, url=url, now=now, bot=_is_bot(request, delivery, now))
+    response = HttpResponseRedirect(url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _is_bot(request, delivery, now):
+    agent = request.META.get("HTTP_USER_AGENT", "")[: public.MAX_USER_AGENT]
+    return public.looks_like_bot(method=request.method, user_agent=agent, sent_at=delivery.sent_at, now=now)
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def bounce_webhook(request):
+    """Provider events, signed: HMAC-SHA256 of the raw body with MAIL_WEBHOOK_SECRET in X-Rekindle-Signature."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_WEBHOOK_BYTES:
+        return JsonResponse({"error": "too large"}, status=413)
+    body = request.body
+    if len(body) > MAX_WEBHOOK_BYTES:
+        return JsonResponse({"error": "too large"}, status=413)
+    if not public.webhook_signature_valid(body, request.META.get(SIGNATURE_HEADER, "")[:200],
+                                          settings.MAIL_WEBHOOK_SECRET):
+        return JsonResponse({"error": "bad signature"}, status=403)
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"error": "not JSON"}, status=400)
+    events = payload if isinstance(payload, list) else [payload]
+    if len(events) > MAX_WEBHOOK_EVENTS or not all(isinstance(event, dict) for event in events):
+        return JsonResponse({"error": f"send one event object or a list of at most {MAX_WEBHOOK_EVENTS}"}, status=400)
+    now, applied = timezone.now(), 0
+    for event in events:
+        applied += public.provider_event_apply(
+            email=str(event.get("email", ""))[:254], kind=str(event.get("type", ""))[:20],
+            bounce_type=str(event.get("bounce_type", ""))[:20], detail=str(event.get("detail", ""))[:300], now=now)
+    return JsonResponse({"applied": applied, "ignored": len(events) - applied})
+
+
+def mask_email(email):
+    """taro@example.co.jp → t***@example.co.jp: enough to recognise, not a full address on a shared screen."""
+    local, _at, domain = (email or "").partition("@")
+    return f"{local[:1]}***@{domain}" if domain else ""

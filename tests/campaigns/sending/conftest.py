@@ -1,0 +1,96 @@
+"""Fixtures for the sending tests: a sender, templates, contacts in a segment snapshot, a broadcast, SMTP."""
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStep,
+    MessageTemplate,
+    SenderProfile,
+    StepKind,
+)
+from contacts.models import Contact
+from segments.models import Segment, SegmentMembership
+
+from .smtp import SmtpServer
+
+# Tuesday 2026-06-02 10:00 in Tokyo: an ordinary working morning.
+WORKDAY = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
+HTML = ('<html><body><p>Hello {{ contact.first_name }}</p>'
+        '<a href="https://example.co.jp/pricing?a=1&amp;b=2">Pricing</a> '
+        '<a href="https://example.co.jp/pricing?a=1&amp;b=2">again</a> '
+        "<a href='http://docs.example.com/guide'>Guide</a> <a href=\"mailto:sales@example.co.jp\">Mail us</a> "
+        '<a href="javascript:alert(1)">x</a></body></html>')
+
+
+def stub_context(*, contact, contract=None, links=None, now=None, **_ignored):
+    """Stands in for campaigns.merge in tests that call the service directly: plain data only."""
+    return {"contact": {"first_name": contact.first_name, "last_name": contact.last_name, "email": contact.email},
+            "unsubscribe_url": links["unsubscribe_url"], "preferences_url": links["preferences_url"]}
+
+
+@pytest.fixture
+def sender(db):
+    return SenderProfile.objects.create(
+        name="Main", from_name="Rekindle Demo", from_email="news@rekindle.example.co.jp",
+        reply_to="support@rekindle.example.co.jp", organisation="株式会社リキンドル",
+        postal_address="〒100-0001\n東京都千代田区千代田1-1",
+        inquiry_contact="03-1234-5678 / info@rekindle.example.co.jp",
+        unsubscribe_email="unsubscribe@rekindle.example.co.jp")
+
+
+@pytest.fixture
+def template(db):
+    return MessageTemplate.objects.create(name="News", language="en", subject="News for {{ contact.first_name }}",
+                                          body_text="Hello {{ contact.first_name }}\nhttps://example.co.jp/pricing",
+                                          body_html=HTML)
+
+
+def make_contacts(count, *, prefix="c", consent="opt_in", **extra):
+    contacts = [Contact(email=f"{prefix}{i}@example.com", first_name=f"Name{i}", last_name="Test", consent=consent,
+                        consent_source="web form" if consent == "opt_in" else "",
+                        consent_at=WORKDAY if consent == "opt_in" else None, **extra) for i in range(count)]
+    return Contact.objects.bulk_create(contacts)
+
+
+def make_segment(contacts, name="Everyone"):
+    segment = Segment.objects.create(name=name, definition={"op": "and", "items": []}, refreshed_at=WORKDAY)
+    SegmentMembership.objects.bulk_create([SegmentMembership(segment=segment, contact=c, entered_at=WORKDAY)
+                                           for c in contacts])
+    return segment
+
+
+def make_broadcast(*, sender, template, segment, name="Broadcast", scheduled_at=None, template_b=None, **extra):
+    campaign = Campaign.objects.create(name=name, kind=CampaignKind.BROADCAST, sender=sender, segment=segment,
+                                       scheduled_at=scheduled_at, **extra)
+    CampaignStep.objects.create(campaign=campaign, position=1, kind=StepKind.EMAIL, template=template,
+                                template_b=template_b)
+    return campaign
+
+
+@pytest.fixture
+def smtp(settings):
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 5
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server.recorder
+
+
+@pytest.fixture
+def sending_settings(settings):
+    settings.PUBLIC_BASE_URL = "https://mail.rekindle.example.co.jp"
+    settings.SENDING_RETRY_BASE_SECONDS = 60
+    settings.SENDING_MAX_ATTEMPTS = 3
+    return settings
+
+
+def now_fn(moment):
+    return lambda: moment
+
+
+__all__ = ["WORKDAY", "make_broadcast", "make_contacts", "make_segment", "now_fn", "stub_context", "timezone"]
