@@ -187,6 +187,20 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "rekindle@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Where the file backend (make run's default) writes each message: one .log file per connection.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
+
+# Sending (campaigns.sending): public links in mail, provider webhooks, batches, leases and retries.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+MAIL_WEBHOOK_SECRET = env_str("MAIL_WEBHOOK_SECRET")
+SENDING_QUEUE = env_str("SENDING_QUEUE") or None  # None: Celery's default queue
+SENDING_BATCH_SIZE = env_int("SENDING_BATCH_SIZE", 100)  # deliveries per send task (at least 100)
+SENDING_LEASE_SECONDS = env_int("SENDING_LEASE_SECONDS", 300)  # a claimed row not finished by then is "unknown"
+SENDING_REDISPATCH_SECONDS = env_int("SENDING_REDISPATCH_SECONDS", 600)  # a queued row's doorbell is re-sent after
+SENDING_MAX_ATTEMPTS = env_int("SENDING_MAX_ATTEMPTS", 5)
+SENDING_RETRY_BASE_SECONDS = env_int("SENDING_RETRY_BASE_SECONDS", 60)  # doubles per attempt, at most 1 hour
+SENDING_TASK_BUDGET_SECONDS = env_int("SENDING_TASK_BUDGET_SECONDS", 540)  # a send task claims nothing new after
 
 # Security: HTTPS=1 switches on everything `check --deploy` asks for.
 HTTPS = env_bool("HTTPS", False)
@@ -234,6 +248,19 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 3300},
     },
 }
+# Sending: find due deliveries (scheduled_at in the database, never long ETAs in Redis) and repair leases.
+CELERY_BEAT_SCHEDULE["dispatch-deliveries"] = {
+    "task": "campaigns.tasks.deliveries_dispatch",
+    "schedule": float(env_int("SENDING_DISPATCH_INTERVAL", 15)),
+    "options": {"expires": max(env_int("SENDING_DISPATCH_INTERVAL", 15) - 1, 1),
+                **({"queue": SENDING_QUEUE} if SENDING_QUEUE else {})},
+}
+CELERY_BEAT_SCHEDULE["sweep-deliveries"] = {
+    "task": "campaigns.tasks.deliveries_sweep",
+    "schedule": float(env_int("SENDING_SWEEP_INTERVAL", 60)),
+    "options": {"expires": max(env_int("SENDING_SWEEP_INTERVAL", 60) - 5, 1),
+                **({"queue": SENDING_QUEUE} if SENDING_QUEUE else {})},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_TIME_LIMIT = 1800
 CELERY_TASK_SOFT_TIME_LIMIT = 1700
@@ -245,4 +272,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+# Sequences and playbooks: exits, enrolment and due steps, every minute (campaigns.flows).
+CELERY_IMPORTS = ("campaigns.flows.tasks",)
+CELERY_BEAT_SCHEDULE["run-sequences-and-playbooks"] = {
+    "task": "campaigns.flows.tasks.flows_run",
+    "schedule": 60.0,
+    "options": {"expires": 55},
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("scoring.urls")),  # /scoring/… and /calls/
     path("campaigns/", include("campaigns.urls")),
     path("m/", include("campaigns.urls_public")),  # public: links in sent mail
+    path("r/", include("campaigns.urls_rescue")),  # public: rescue options of a lapsing contract
     path("settings/", include("accounts.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -45,7 +45,11 @@ def _interrupt(*_args):
 
 def main():
     env = os.environ
+    # Demo mail goes to files in var/outbox (readable, never delivered) unless a real backend is configured.
+    if not env.get("EMAIL_HOST"):
+        env.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     var_dir = Path(env.get("REKINDLE_VAR_DIR", ROOT / "var"))
+    env.setdefault("PUBLIC_BASE_URL", f"http://{HOST}:{PORT}")
     redis_process = None
     if not env.get("REDIS_URL"):
         redis_process, env["REDIS_URL"] = embedded_redis.start(var_dir / "redis")
@@ -86,6 +90,9 @@ def main():
         _wait_until_healthy(children)
         print("\n" + "=" * 72, flush=True)
         manage("demo_users")
+        if env.get("EMAIL_BACKEND", "").endswith("filebased.EmailBackend"):
+            print(f"Mail is written to {var_dir / 'outbox'} instead of being sent (set EMAIL_HOST to send).",
+                  flush=True)
         print(f"\nRekindle is running at http://{HOST}:{PORT}/  — press Ctrl-C to stop.", flush=True)
         print("=" * 72 + "\n", flush=True)
         signal.signal(signal.SIGTERM, _interrupt)

@@ -2,6 +2,15 @@
 from .campaign import Campaign, CampaignKind, CampaignStatus, CampaignStep, PlaybookPhase, StepKind
 from .delivery import TERMINAL_STATUSES, Delivery, DeliveryLink, DeliveryStatus, SkipReason
 from .enrollment import CallTask, CallTaskStatus, Enrollment, EnrollmentStatus
+from .playbook import (
+    DeadlineRule,
+    FlowSettings,
+    PlaybookTimeline,
+    RescueChoice,
+    RescueOption,
+    RescueOptionKind,
+)
+from .preference import ContactMailPreference
 from .sender import SenderProfile
 from .settings import SendingSettings
 from .suppression import Suppression, SuppressionReason
@@ -9,7 +18,9 @@ from .template import MessageTemplate, TemplateStyle
 
 __all__ = [
     "TERMINAL_STATUSES", "CallTask", "CallTaskStatus", "Campaign", "CampaignKind", "CampaignStatus",
-    "CampaignStep", "Delivery", "DeliveryLink", "DeliveryStatus", "Enrollment", "EnrollmentStatus",
-    "MessageTemplate", "PlaybookPhase", "SenderProfile", "SendingSettings", "SkipReason", "StepKind",
+    "CampaignStep", "ContactMailPreference", "Delivery", "DeliveryLink", "DeliveryStatus", "Enrollment",
+    "EnrollmentStatus", "MessageTemplate", "PlaybookPhase", "SenderProfile", "SendingSettings", "SkipReason",
+    "StepKind",
     "Suppression", "SuppressionReason", "TemplateStyle",
+    "DeadlineRule", "FlowSettings", "PlaybookTimeline", "RescueChoice", "RescueOption", "RescueOptionKind",
 ]

@@ -70,7 +70,7 @@ class Campaign(models.Model):
 
 
 class StepKind(models.TextChoices):
-    EMAIL = "email", _("Email")
+    EMAIL = "email", _("Email message")
     CALL_TASK = "call_task", _("Call task for inside sales")
     WAIT_UNTIL = "wait_until", _("Wait until a condition holds")
 

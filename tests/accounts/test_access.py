@@ -5,6 +5,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.services import api_key_create
+from campaigns import services
+from campaigns.models import MessageTemplate, SenderProfile
 from contacts.models import Contact, ImportJob, ImportKind
 from dormancy.models import DormancyRule
 from scoring.models import RuleKind, ScoringRule
@@ -60,6 +62,41 @@ EXPECTED = {
     "api:schema": {ANON: 401, REP: 200, MARKETER: 200, ADMIN: 200},  # describes the API, any role may read it
     "api:docs": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},  # a page for people: login redirect
     "admin:index": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 200},
+    # Template library (marketers, admins), sender profiles and sending settings (admins), My profile (everyone).
+    "campaigns:template_list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:template_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:template_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:template_preview": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:template_copy": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:template_delete": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:template_test_send": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:sender_list": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "campaigns:sender_new": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "campaigns:sender_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "campaigns:sending_settings": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "accounts:profile": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "campaigns:list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:broadcast_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:broadcast_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:start": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:pause": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:resume": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:cancel": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:sequence_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:sequence_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:playbook_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:playbook_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:flow_detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:flow_start": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:call_task_done": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "rescue:options": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},  # public; a made-up token finds nothing
+    # Public links in sent mail: no login for anyone; a token that was never in a sent mail is 404.
+    "mail:unsubscribe": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
+    "mail:one_click": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
+    "mail:open": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
+    "mail:click": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
+    "mail:bounce_webhook": {ANON: 405, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only, signed
 }
 # API endpoints whose every answer, errors included, is JSON (the schema is YAML by default, the docs HTML).
 JSON_API = {name for name in EXPECTED if name.startswith("api:")} - {"api:schema", "api:docs"}
@@ -81,6 +118,32 @@ def test_every_named_url_has_expectations():
     assert set(_named_urls()) | {"admin:index"} == set(EXPECTED)
 
 
+def _flow_args(sender, segment):
+    """A draft sequence and playbook for the flow builder pages (campaigns.flows)."""
+    from campaigns.flows import services as flows
+
+    sequence = flows.sequence_save(name="Walk seq", sender=sender, segment=segment, trigger={"type": "segment_enter"},
+                                   exit_on=[], allow_reentry=False, holdout_percent=0, variant_b_percent=50, steps=[])
+    playbook = flows.playbook_save(name="Walk pb", sender=sender, segment=segment, all_active_contracts=False,
+                                   lapse_text="", deadline_rule="before_lapse", deadline_days=1, holdout_percent=0,
+                                   phases=[], options=[])
+    return {"campaigns:sequence_edit": {"pk": sequence.pk}, "campaigns:playbook_edit": {"pk": playbook.pk},
+            "campaigns:flow_detail": {"pk": sequence.pk}, "campaigns:flow_start": {"pk": sequence.pk},
+            "campaigns:call_task_done": {"pk": 1}, "rescue:options": {"token": "not-a-real-token"}}
+
+
+def _template_args():
+    """A template and a sender profile for the template library and sender pages (campaigns.views_templates)."""
+    from campaigns.models import MessageTemplate, SenderProfile
+
+    template = MessageTemplate.objects.create(name="Walk tpl", subject="Hi", body_text="Hello {{ contact.first_name }}")
+    sender = SenderProfile.objects.create(name="Walk sender", from_name="Walk", from_email="walk-sender@example.com")
+    return {**{name: {"pk": template.pk} for name in ("campaigns:template_edit", "campaigns:template_preview",
+                                                        "campaigns:template_copy", "campaigns:template_delete",
+                                                        "campaigns:template_test_send")},
+            "campaigns:sender_edit": {"pk": sender.pk}}
+
+
 @pytest.fixture
 def url_args(marketer, tmp_path):
     contact = Contact.objects.create(email="walk@example.com", last_name="歩")
@@ -94,12 +157,22 @@ def url_args(marketer, tmp_path):
     )
     scoring_rule = ScoringRule.objects.create(name="Walk", kind=RuleKind.TOUCH, touch_kind="page_view", points=1)
     api_key, _token = api_key_create(name="Walk", user=marketer)
+    sender = SenderProfile.objects.create(name="Walk", from_name="Walk", from_email="walk@example.com")
+    campaign = services.broadcast_save(
+        name="Walk", segment=segment, sender=sender, scheduled_at=None, holdout_percent=0, variant_b_percent=50,
+        template=MessageTemplate.objects.create(name="Walk", subject="Hi", body_text="Hello"), template_b=None)
     return {
+        **_flow_args(sender, segment),
+        **{name: {"token": "0" * 32} for name in ("mail:unsubscribe", "mail:one_click", "mail:open")},
+        "mail:click": {"token": "0" * 32, "position": "1"},
+        **{name: {"pk": campaign.pk} for name in ("campaigns:detail", "campaigns:broadcast_edit", "campaigns:start",
+                                                    "campaigns:pause", "campaigns:resume", "campaigns:cancel")},
         "scoring:rule_edit": {"pk": scoring_rule.pk}, "scoring:rule_delete": {"pk": scoring_rule.pk},
         "contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk},
         "dormancy:detail": {"pk": rule.pk}, "dormancy:edit": {"pk": rule.pk},
         "dormancy:restore": {"pk": rule.pk, "number": 1},
         "accounts:api_key_revoke": {"pk": api_key.pk},
+        **_template_args(),
         "api:dormancy_rule_detail": {"id": rule.pk},
         **{name: {"id": segment.pk} for name in ("api:segment_detail", "api:segment_count", "api:segment_members")},
         **{name: {"pk": segment.pk} for name in ("segments:edit", "segments:members", "segments:export",
