@@ -51,6 +51,8 @@ def campaign_detail(request, pk):
     campaign = get_object_or_404(Campaign.objects.select_related("segment", "sender", "created_by"), pk=pk)
     if campaign.kind in (CampaignKind.SEQUENCE, CampaignKind.PLAYBOOK):
         return redirect("campaigns:flow_detail", campaign.pk)  # their own page: steps, timeline, exits
+    if campaign.kind == CampaignKind.RECURRING:
+        return redirect("campaigns:recurring_detail", campaign.pk)  # next runs and past occurrences
     steps = list(campaign.steps.select_related("template", "template_b").order_by("position"))
     by_status, by_reason = selectors.delivery_counts(campaign)
     preflight = None

@@ -274,9 +274,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 # Sequences and playbooks: exits, enrolment and due steps, every minute (campaigns.flows).
-CELERY_IMPORTS = ("campaigns.flows.tasks",)
+CELERY_IMPORTS = ("campaigns.flows.tasks", "campaigns.tasks_recurring")
 CELERY_BEAT_SCHEDULE["run-sequences-and-playbooks"] = {
     "task": "campaigns.flows.tasks.flows_run",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
+# Recurring newsletters: write the deliveries of each run that fell due (campaigns.recurring).
+CELERY_BEAT_SCHEDULE["run-recurring-newsletters"] = {
+    "task": "campaigns.tasks_recurring.recurring_run",
     "schedule": 60.0,
     "options": {"expires": 55},
 }

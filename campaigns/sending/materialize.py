@@ -72,7 +72,7 @@ def campaign_start_problems(campaign):
     missing = campaign.sender.missing()
     if missing:
         problems.append(_("The sender profile lacks: %(fields)s.") % {"fields": ", ".join(missing)})
-    if campaign.kind != CampaignKind.BROADCAST:
+    if campaign.kind not in (CampaignKind.BROADCAST, CampaignKind.RECURRING):
         problems.append(_("Only broadcasts are started this way."))
     if campaign.segment_id is None:
         problems.append(_("Choose a segment to send to."))
@@ -91,6 +91,8 @@ def campaign_start(campaign, *, now):
     status changed in one transaction; beat's dispatch sends them when due.
     """
     problems = campaign_start_problems(campaign)
+    if campaign.kind == CampaignKind.RECURRING:
+        problems.append(_("A recurring newsletter is started from its own page."))
     if campaign.status not in STARTABLE and campaign.status != CampaignStatus.RUNNING:
         problems.append(_("This campaign is %(status)s.") % {"status": campaign.get_status_display()})
     if problems:
@@ -115,7 +117,7 @@ _INSERT = """
 INSERT INTO campaigns_delivery (step_id, contact_id, contract_id, occurrence, status, reason, variant, scheduled_at,
                                 lease_until, attempts, last_error, token, message_id, to_email, sent_at, created_at,
                                 updated_at)
-SELECT %(step)s, m.contact_id, NULL, 0,
+SELECT %(step)s, m.contact_id, NULL, %(occurrence)s,
        CASE WHEN {holdout} THEN %(suppressed)s ELSE %(queued)s END,
        CASE WHEN {holdout} THEN %(holdout_reason)s ELSE '' END,
        CASE WHEN {variant} THEN 'B' ELSE 'A' END,
@@ -140,7 +142,8 @@ def _token_sql():
     return "rk_token()"
 
 
-def _insert_deliveries(*, campaign, step, due, now):
+def _insert_deliveries(*, campaign, step, due, now, occurrence=0):
+    """`occurrence`: a recurring campaign's run number (campaigns.recurring); 0 for a broadcast."""
     holdout = campaign.holdout_percent
     variant_b = campaign.variant_b_percent if step.template_b_id else 0
     sql = _INSERT.format(
@@ -150,7 +153,7 @@ def _insert_deliveries(*, campaign, step, due, now):
     )
     adapt = connection.ops.adapt_datetimefield_value
     params = {
-        "step": step.pk, "segment": campaign.segment_id, "due": adapt(due), "now": adapt(now),
+        "step": step.pk, "occurrence": occurrence, "segment": campaign.segment_id, "due": adapt(due), "now": adapt(now),
         "suppressed": DeliveryStatus.SUPPRESSED, "queued": DeliveryStatus.QUEUED,
         "holdout_reason": SkipReason.HOLDOUT,
         "holdout_key": f"{HOLDOUT_SALT}:{campaign.pk}:", "holdout_max": share_threshold(holdout),

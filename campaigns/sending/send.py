@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 # Rows claimed at a time within a task's batch: a worker killed mid-batch strands at most this many as
 # `unknown` (claimed, outcome not recorded); the rest of its batch is still queued for the next task.
-CLAIM_CHUNK = 25
+CLAIM_CHUNK = 50
 MAX_BACKOFF_SECONDS = 3600
 
 

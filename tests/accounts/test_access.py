@@ -90,6 +90,10 @@ EXPECTED = {
     "campaigns:flow_detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "campaigns:flow_start": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
     "campaigns:call_task_done": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:recurring_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:recurring_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:recurring_detail": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "campaigns:recurring_start": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
     "rescue:options": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},  # public; a made-up token finds nothing
     # Public links in sent mail: no login for anyone; a token that was never in a sent mail is 404.
     "mail:unsubscribe": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
@@ -130,6 +134,16 @@ def _flow_args(sender, segment):
     return {"campaigns:sequence_edit": {"pk": sequence.pk}, "campaigns:playbook_edit": {"pk": playbook.pk},
             "campaigns:flow_detail": {"pk": sequence.pk}, "campaigns:flow_start": {"pk": sequence.pk},
             "campaigns:call_task_done": {"pk": 1}, "rescue:options": {"token": "not-a-real-token"}}
+
+
+def _recurring_args(sender, segment, template):
+    """A draft recurring newsletter (campaigns.recurring)."""
+    from campaigns.recurring import recurring_save
+
+    campaign = recurring_save(name="Walk rec", segment=segment, sender=sender, template=template, template_b=None,
+                              variant_b_percent=50, holdout_percent=0, schedule="0 10 * * 1")
+    return {name: {"pk": campaign.pk} for name in ("campaigns:recurring_edit", "campaigns:recurring_detail",
+                                                     "campaigns:recurring_start")}
 
 
 def _template_args():
@@ -173,6 +187,7 @@ def url_args(marketer, tmp_path):
         "dormancy:restore": {"pk": rule.pk, "number": 1},
         "accounts:api_key_revoke": {"pk": api_key.pk},
         **_template_args(),
+        **_recurring_args(sender, segment, MessageTemplate.objects.get(name="Walk")),
         "api:dormancy_rule_detail": {"id": rule.pk},
         **{name: {"id": segment.pk} for name in ("api:segment_detail", "api:segment_count", "api:segment_members")},
         **{name: {"pk": segment.pk} for name in ("segments:edit", "segments:members", "segments:export",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from campaigns.models import TERMINAL_STATUSES, Delivery, DeliveryStatus, SendingSettings
 from campaigns.sending.materialize import campaign_start
 from campaigns.sending.message import message_id_for
+from campaigns.sending.send import CLAIM_CHUNK
 from config import embedded_redis
 
 from .conftest import make_broadcast, make_contacts, make_segment
@@ -79,7 +80,7 @@ def test_sigkill_of_a_child_and_then_the_whole_worker_mid_batch_sends_each_messa
             worker.stop()
         sent, unknown = assert_exactly_once(smtp.recorder)
     # Claimed chunks are what a kill can strand: the dead child's, then both children's when the worker died.
-    assert stalled <= 3 * 25 and unknown <= 3 * 25
+    assert stalled <= 3 * CLAIM_CHUNK and unknown <= 3 * CLAIM_CHUNK
 
 
 def test_redis_restarted_empty_with_work_queued_is_finished_by_dispatch_and_the_sweeper(
