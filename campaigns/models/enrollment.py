@@ -35,7 +35,12 @@ class Enrollment(models.Model):
             models.UniqueConstraint(fields=["campaign", "contact", "contract", "cycle"],
                                     condition=Q(contract__isnull=False), name="enrollment_once_per_contract"),
         ]
-        indexes = [models.Index(fields=["status", "next_at", "id"], name="enrollment_due")]
+        indexes = [
+            models.Index(fields=["status", "next_at", "id"], name="enrollment_due"),
+            # Withdrawing an exited contact's queued mail looks enrollments up by (campaign, contact, cycle);
+            # the unique constraints are partial (contract null / not null) and cannot serve that probe.
+            models.Index(fields=["campaign", "contact", "cycle", "status"], name="enrollment_lookup"),
+        ]
 
 
 class CallTaskStatus(models.TextChoices):
