@@ -20,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.throttle import per_ip_limit
+
 from .sending import public
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -44,6 +46,7 @@ def _mail_language(delivery):
 @never_cache
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+@per_ip_limit("mail-page", "PUBLIC_PAGE_RATE_PER_MINUTE")
 def unsubscribe(request, token):
     """GET shows the choices and changes nothing (scanners follow links); POST applies the chosen one."""
     delivery = _delivery_or_404(token)
@@ -70,6 +73,7 @@ def unsubscribe(request, token):
 @never_cache
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+@per_ip_limit("mail-page", "PUBLIC_PAGE_RATE_PER_MINUTE")
 def one_click(request, token):
     """RFC 8058: a POST unsubscribes at once (idempotent); a GET only shows the page with the choices."""
     if request.method != "POST":
@@ -83,6 +87,7 @@ def one_click(request, token):
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
+@per_ip_limit("mail-tracking", "PUBLIC_TRACKING_RATE_PER_MINUTE")
 def open_pixel(request, token):
     delivery = _delivery_or_404(token)
     now = timezone.now()
@@ -95,6 +100,7 @@ def open_pixel(request, token):
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "HEAD"])
+@per_ip_limit("mail-tracking", "PUBLIC_TRACKING_RATE_PER_MINUTE")
 def click(request, token, position):
     """Redirect to the link stored for this delivery at send time; nothing from the request is a destination."""
     delivery = _delivery_or_404(token)

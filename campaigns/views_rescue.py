@@ -10,11 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from config.throttle import per_ip_limit
+
 from . import rescue
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@per_ip_limit("rescue-page", "PUBLIC_PAGE_RATE_PER_MINUTE")
 def rescue_options(request, token):
     timeline = rescue.timeline_for_token(token)
     if timeline is None:

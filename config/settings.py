@@ -194,6 +194,10 @@ EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))
 # Sending (campaigns.sending): public links in mail, provider webhooks, batches, leases and retries.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 MAIL_WEBHOOK_SECRET = env_str("MAIL_WEBHOOK_SECRET")
+# Requests a minute per client IP on the public pages (unsubscribe, rescue options) and on the open pixel and
+# click redirect (mail providers' image proxies fetch many pixels from few addresses); 0 turns a limit off.
+PUBLIC_PAGE_RATE_PER_MINUTE = env_int("PUBLIC_PAGE_RATE_PER_MINUTE", 60)
+PUBLIC_TRACKING_RATE_PER_MINUTE = env_int("PUBLIC_TRACKING_RATE_PER_MINUTE", 1200)
 SENDING_QUEUE = env_str("SENDING_QUEUE") or None  # None: Celery's default queue
 SENDING_BATCH_SIZE = env_int("SENDING_BATCH_SIZE", 100)  # deliveries per send task (at least 100)
 SENDING_LEASE_SECONDS = env_int("SENDING_LEASE_SECONDS", 300)  # a claimed row not finished by then is "unknown"
@@ -210,7 +214,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True

@@ -22,4 +22,8 @@ if "REDIS_URL" not in os.environ:
 
 os.environ.setdefault("REKINDLE_VAR_DIR", tempfile.mkdtemp(prefix="rekindle-test-var-"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# The per-IP limits on public endpoints count in Redis across the whole run (every test client is 127.0.0.1):
+# off by default here, switched on by the tests that are about them.
+os.environ.setdefault("PUBLIC_PAGE_RATE_PER_MINUTE", "0")
+os.environ.setdefault("PUBLIC_TRACKING_RATE_PER_MINUTE", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
