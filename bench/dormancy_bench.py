@@ -15,7 +15,6 @@ that call emitted (captured once, then run on a cursor with its parameters).
 """
 import argparse
 import os
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -32,6 +31,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.measure import bare, captured_sql, timed  # noqa: E402
 from contacts.models import Contact, ContactTouchSummary  # noqa: E402
 from dormancy.models import DormancyRule  # noqa: E402
 from dormancy.rules import explain_membership  # noqa: E402
@@ -46,44 +46,6 @@ from dormancy.selectors import (  # noqa: E402
 from dormancy.services import rule_members_refresh  # noqa: E402
 
 PAGE_SIZE = 50
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def timed(call, runs):
-    call()  # warm the caches once; the figures are for a warm database
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
-
-
-def captured_sql(call):
-    """The statements `call` sends, as (sql, params) pairs."""
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        call()
-    return statements
-
-
-def bare(statements):
-    def run():
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-
-    return run
 
 
 def report(label, app_call, runs, result):

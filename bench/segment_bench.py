@@ -29,7 +29,6 @@ import argparse
 import os
 import random
 import resource
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -46,6 +45,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.measure import bare, captured_sql, timed  # noqa: E402
 from contacts.models import Contact, TouchEvent, TouchKind, TouchSource  # noqa: E402
 from contacts.rules import start_of_day  # noqa: E402
 from contacts.services import event_fingerprint, touch_summaries_advance  # noqa: E402
@@ -94,17 +94,6 @@ TEN = [
 NEW_EVENTS = 10_000
 
 
-def timed(fn, runs):
-    fn()  # warm the caches once; the figures are for a warm database
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return statistics.median(times), times[max(0, int(round(0.95 * len(times))) - 1)]
-
-
 def once(fn):
     start = time.perf_counter()
     result = fn()
@@ -131,28 +120,6 @@ def bare_count(queryset):
     return run
 
 
-def captured(call):
-    statements = []
-
-    def capture(execute, sql, params, many, context):
-        statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(capture):
-        call()
-    return statements
-
-
-def replay(statements):
-    def run():
-        with connection.cursor() as cursor:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-
-    return run
-
-
 def sales_silent_rule_ensure():
     """The one write outside --write: the bench's dormancy rule, created once."""
     if not DormancyRule.objects.filter(slug=SALES_SILENT["slug"]).exists():
@@ -175,7 +142,7 @@ def read_part(args, today, tz):
         report("three-condition count (bare SQL)", *timed(bare_count(members), args.runs))
         preview = lambda: segment_preview(three, today=today, tz=tz)  # noqa: E731
         report("live preview: count + 10 members (app)", *timed(preview, args.runs))
-        report("live preview (bare SQL)", *timed(replay(captured(preview)), args.runs))
+        report("live preview (bare SQL)", *timed(bare(captured_sql(preview)), args.runs))
         lapsing_qs = Contact.objects.filter(segment_q(lapsing, today=today, tz=tz))
         print(f"lapsing in 30 days: {lapsing_qs.count():,} contacts")
         report("lapse in 30 days count (app)", *timed(lambda: Contact.objects.filter(

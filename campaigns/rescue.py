@@ -29,6 +29,7 @@ from .flows.exits import deliveries_withdraw
 from .flows.rules import ExitReason, rescue_deadline
 from .models import (
     CampaignKind,
+    CampaignStep,
     Enrollment,
     EnrollmentStatus,
     FlowSettings,
@@ -65,21 +66,47 @@ def deadline_for(timeline):
     return rescue_deadline(flow, timeline.lapse_date, notice)
 
 
+EMPTY_LINKS = {"rescue_options": [], "rescue_deadline": None, "contract_loses": ""}
+
+
 def rescue_links(delivery):
-    """For the sending engine: {"rescue_options": [{"label", "url"}], "rescue_deadline": "YYYY-MM-DD" | None,
-    "contract_loses": str} for a playbook delivery about a contract; empty values for anything else."""
-    empty = {"rescue_options": [], "rescue_deadline": None, "contract_loses": ""}
-    if not delivery.contract_id:
-        return empty
-    timeline = (PlaybookTimeline.objects.select_related("campaign__flow")
-                .filter(campaign_id=delivery.step.campaign_id, contract_id=delivery.contract_id).first())
-    if timeline is None:
-        return empty
-    url = rescue_url(timeline)
-    options = timeline.campaign.rescue_options.order_by("position")
-    return {"rescue_options": [{"label": option.label, "url": f"{url}?option={option.position}"} for option in options],
-            "rescue_deadline": deadline_for(timeline).isoformat(),
-            "contract_loses": timeline.campaign.flow.lapse_text}
+    """For one delivery: see rescue_links_for."""
+    return rescue_links_for([delivery])[delivery.pk]
+
+
+def rescue_links_for(deliveries):
+    """For the sending engine, per delivery id: {"rescue_options": [{"label", "url"}], "rescue_deadline":
+    "YYYY-MM-DD" | None, "contract_loses": str} for playbook mail about a contract, empty values otherwise.
+
+    Three queries for a whole batch (timelines with their flow settings,
+    options, notice offsets), whatever its size.
+    """
+    pairs = {(d.step.campaign_id, d.contract_id) for d in deliveries if d.contract_id}
+    if not pairs:
+        return {d.pk: EMPTY_LINKS for d in deliveries}
+    campaigns = {campaign_id for campaign_id, _contract in pairs}
+    timelines = {(t.campaign_id, t.contract_id): t for t in PlaybookTimeline.objects.select_related("campaign__flow")
+                 .filter(campaign_id__in=campaigns, contract_id__in={contract for _c, contract in pairs})}
+    options = {}
+    for option in RescueOption.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "position"):
+        options.setdefault(option.campaign_id, []).append(option)
+    notices = dict(CampaignStep.objects.filter(campaign_id__in=campaigns, phase=PlaybookPhase.NOTICE)
+                   .values_list("campaign_id", "offset_days"))
+    links = {}
+    for delivery in deliveries:
+        timeline = timelines.get((delivery.step.campaign_id, delivery.contract_id)) if delivery.contract_id else None
+        if timeline is None:
+            links[delivery.pk] = EMPTY_LINKS
+            continue
+        url, flow = rescue_url(timeline), timeline.campaign.flow
+        deadline = rescue_deadline(flow, timeline.lapse_date, notices.get(timeline.campaign_id))
+        links[delivery.pk] = {
+            "rescue_options": [{"label": option.label, "url": f"{url}?option={option.position}"}
+                               for option in options.get(timeline.campaign_id, ())],
+            "rescue_deadline": deadline.isoformat(),
+            "contract_loses": flow.lapse_text,
+        }
+    return links
 
 
 def rescue_page(timeline, *, now):

@@ -1,7 +1,7 @@
 """Read-only queries for the campaign pages."""
 from django.db.models import Count, Q
 
-from .models import Campaign, DeliveryStatus
+from .models import Campaign, Delivery, DeliveryStatus
 
 STATUS_COUNTS = {status.value: Count("steps__deliveries", filter=Q(steps__deliveries__status=status))
                  for status in DeliveryStatus}
@@ -15,8 +15,6 @@ def campaign_list():
 
 def delivery_counts(campaign):
     """{status: count} for one campaign's deliveries, and skip reasons {reason: count}."""
-    from .models import Delivery
-
     rows = Delivery.objects.filter(step__campaign=campaign).values_list("status", "reason").annotate(n=Count("id"))
     by_status, by_reason = {status.value: 0 for status in DeliveryStatus}, {}
     for status, reason, n in rows:

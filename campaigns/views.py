@@ -16,6 +16,8 @@ from accounts.roles import Role, role_required
 from . import selectors, services
 from .forms import BroadcastForm, broadcast_fields
 from .models import Campaign, CampaignKind, CampaignStatus, SkipReason
+from .sending.materialize import campaign_start as campaign_start_service
+from .sending.preflight import campaign_preflight
 
 CAMPAIGN_ROLES = (Role.ADMIN, Role.MARKETER)
 
@@ -57,8 +59,6 @@ def campaign_detail(request, pk):
     by_status, by_reason = selectors.delivery_counts(campaign)
     preflight = None
     if campaign.status == CampaignStatus.DRAFT:
-        from .sending.preflight import campaign_preflight
-
         preflight = campaign_preflight(campaign, now=timezone.now())
     return render(request, "campaigns/campaign_detail.html", {
         "nav": "campaigns", "campaign": campaign, "steps": steps, "by_status": by_status,
@@ -70,11 +70,9 @@ def campaign_detail(request, pk):
 @require_POST
 @role_required(*CAMPAIGN_ROLES)
 def campaign_start(request, pk):
-    from .sending.materialize import campaign_start as start
-
     campaign = get_object_or_404(Campaign, pk=pk)
     try:
-        start(campaign, now=timezone.now())
+        campaign_start_service(campaign, now=timezone.now())
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

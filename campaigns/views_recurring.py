@@ -16,6 +16,7 @@ from . import recurring, selectors
 from . import schedule as cron
 from .forms_recurring import RecurringForm, recurring_fields
 from .models import Campaign, CampaignKind, CampaignStatus, SkipReason
+from .sending.preflight import campaign_preflight
 from .views import CAMPAIGN_ROLES
 
 
@@ -45,8 +46,6 @@ def recurring_detail(request, pk):
     now = timezone.now()
     preflight = None
     if campaign.status == CampaignStatus.DRAFT:
-        from .sending.preflight import campaign_preflight
-
         preflight = campaign_preflight(campaign, now=now)
     _by_status, by_reason = selectors.delivery_counts(campaign)
     return render(request, "campaigns/recurring_detail.html", {

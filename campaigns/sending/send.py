@@ -180,15 +180,15 @@ def _load(ids):
 
 
 def _render(rows, outcomes, *, merge_context, now):
-    from campaigns.rescue import rescue_links  # the playbook side; imported late, it imports the flows
+    from campaigns.rescue import rescue_links_for  # the playbook side; imported late, it imports the flows
 
     meetings = last_meetings({row.contact_id for row in rows})  # one query for the batch, not one per contact
+    rescue = rescue_links_for(rows)  # three queries for the batch
     ready = []
     for row in rows:
         url = unsubscribe_page_url(row.token)
         links = {"unsubscribe_url": url, "preferences_url": url, "rescue_options": [], "rescue_deadline": None}
-        if row.contract_id:  # a playbook's mail about one contract: its rescue options and deadline
-            links.update(rescue_links(row))
+        links.update(rescue[row.pk])  # a playbook's mail about one contract: its rescue options and deadline
         template = row.step.template_b if row.variant == "B" and row.step.template_b_id else row.step.template
         try:
             context = merge_context(contact=row.contact, contract=row.contract, links=links, now=now,

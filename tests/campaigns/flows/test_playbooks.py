@@ -127,3 +127,18 @@ def test_the_sent_lapse_notice_carries_the_options_and_deadline(sender, mailoutb
     assert message.subject == "Standard lapses on 2026-04-01"
     assert f"Renew: {rescue.rescue_url(timeline)}?option=1" in message.body
     assert "Choose by 2026-03-31. Lost on lapse: 配信履歴と分析レポート" in message.body
+
+
+def test_rescue_links_for_a_batch_cost_three_queries(sender, templates, django_assert_num_queries):
+    contacts = make_contacts(6)
+    for i, contact in enumerate(contacts):
+        contract(contact, date(2026, 4, 1), external_id=f"B{i}")
+    playbook(sender, templates[0])
+    run(now=T0)
+    run(now=tokyo(date(2026, 3, 2)))
+    deliveries = list(Delivery.objects.filter(contract__isnull=False).select_related("step"))
+    assert len(deliveries) == 6
+    with django_assert_num_queries(3):
+        links = rescue.rescue_links_for(deliveries)
+    assert {len(links[d.pk]["rescue_options"]) for d in deliveries} == {3}
+    assert all(links[d.pk] == rescue.rescue_links(d) for d in deliveries)
