@@ -9,7 +9,8 @@ from segments.models import Segment
 
 from .flows.rules import EXIT_LABELS, SEQUENCE_EXITS
 from .flows.services import DEFAULT_PHASES
-from .models import DeadlineRule, MessageTemplate, PlaybookPhase, RescueOptionKind, SenderProfile, StepKind
+from .forms import topic_choices, topic_field
+from .models import DeadlineRule, MailTopic, MessageTemplate, PlaybookPhase, RescueOptionKind, SenderProfile, StepKind
 
 SEGMENT_ENTER, TOUCH = "segment_enter", "touch"
 
@@ -29,6 +30,7 @@ STEP_KINDS = [(StepKind.EMAIL, _("Send an email")), (StepKind.CALL_TASK, _("Call
 class _FlowBase(forms.Form):
     name = forms.CharField(label=_("Campaign name"), max_length=200)
     sender = forms.ModelChoiceField(label=_("Sender profile"), queryset=SenderProfile.objects.none())
+    topic = topic_field()
     holdout_percent = forms.IntegerField(
         label=_("Holdout (%)"), min_value=0, max_value=50, initial=0,
         help_text=_("Kept out at random (the same contacts every time) so you can measure the lift."))
@@ -36,6 +38,7 @@ class _FlowBase(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sender"].queryset = SenderProfile.objects.all()
+        self.fields["topic"].queryset = topic_choices(self.initial.get("topic"))
         if "segment" in self.fields:
             self.fields["segment"].queryset = _segments()
 
@@ -79,7 +82,8 @@ class SequenceForm(_FlowBase):
     def initial_for(cls, campaign):
         trigger = campaign.trigger or {}
         return {"name": campaign.name, "sender": campaign.sender_id, "segment": campaign.segment_id,
-                "trigger_type": trigger.get("type", SEGMENT_ENTER), "touch_kind": trigger.get("kind", ""),
+                "topic": campaign.topic_id, "trigger_type": trigger.get("type", SEGMENT_ENTER),
+                "touch_kind": trigger.get("kind", ""),
                 "url_contains": trigger.get("url_contains", ""), "exit_on": campaign.exit_on,
                 "allow_reentry": campaign.allow_reentry, "holdout_percent": campaign.holdout_percent,
                 "variant_b_percent": campaign.variant_b_percent or 50}
@@ -143,6 +147,9 @@ def step_initial(campaign):
 
 
 class PlaybookForm(_FlowBase):
+    # A new playbook starts with the renewal topic (seeded by the 0007 migration) when it is active.
+    DEFAULT_TOPIC_KEY = "renewal"
+
     segment = forms.ModelChoiceField(label=_("Contracts of the members of"), queryset=Segment.objects.none(),
                                      required=False)
     all_active_contracts = forms.BooleanField(label=_("…or every active contract"), required=False)
@@ -154,6 +161,12 @@ class PlaybookForm(_FlowBase):
     deadline_rule = forms.ChoiceField(label=_("counted as"), choices=DeadlineRule.choices,
                                       initial=DeadlineRule.BEFORE_LAPSE)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.initial:
+            self.initial["topic"] = MailTopic.objects.filter(key=self.DEFAULT_TOPIC_KEY, is_active=True).values_list(
+                "id", flat=True).first()
+
     def clean(self):
         data = super().clean()
         if not data.get("segment") and not data.get("all_active_contracts"):
@@ -164,7 +177,8 @@ class PlaybookForm(_FlowBase):
     def initial_for(cls, campaign):
         flow = campaign.flow
         return {"name": campaign.name, "sender": campaign.sender_id, "segment": campaign.segment_id,
-                "all_active_contracts": flow.all_active_contracts, "lapse_text": flow.lapse_text,
+                "topic": campaign.topic_id, "all_active_contracts": flow.all_active_contracts,
+                "lapse_text": flow.lapse_text,
                 "deadline_days": flow.deadline_days, "deadline_rule": flow.deadline_rule,
                 "holdout_percent": campaign.holdout_percent}
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import schedule as cron
 from .forms import BroadcastForm
+from .recurring_changes import DRAFT_ONLY, fixed_field_problem
 
 CUSTOM = "custom"
 PRESETS = (
@@ -27,8 +28,8 @@ class RecurringForm(BroadcastForm):
                     "and 15th at 10:00; “0 10 * * 1-5” weekdays. The first business day of a month cannot be "
                     "expressed; use the 1st (quiet hours move a weekend or holiday send to the next allowed slot)."))
 
-    field_order = ["name", "segment", "sender", "template", "template_b", "variant_b_percent", "holdout_percent",
-                   "preset", "schedule"]
+    field_order = ["name", "segment", "sender", "topic", "template", "template_b", "variant_b_percent",
+                   "holdout_percent", "preset", "schedule"]
 
     def clean(self):
         data = super().clean()
@@ -61,5 +62,24 @@ class RecurringForm(BroadcastForm):
 
 def recurring_fields(form):
     data = form.cleaned_data
-    return {key: data[key] for key in ("name", "segment", "sender", "template", "template_b", "variant_b_percent",
-                                       "holdout_percent", "schedule")}
+    return {key: data[key] for key in ("name", "segment", "sender", "topic", "template", "template_b",
+                                       "variant_b_percent", "holdout_percent", "schedule")}
+
+
+class StartedRecurringForm(RecurringForm):
+    """A running or paused newsletter's form: the draft-only fields are shown, fixed (campaigns.recurring_changes)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in DRAFT_ONLY:
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed once the newsletter has started.")
+
+    def clean(self):
+        data = super().clean()
+        for name in DRAFT_ONLY:  # a disabled field keeps its value whatever is posted: refuse a change out loud
+            posted, initial = self.data.get(self.add_prefix(name)), self.initial.get(name)
+            if name in self.fields and posted is not None and posted != ("" if initial is None else str(initial)):
+                self.add_error(name, fixed_field_problem(name))
+        return data

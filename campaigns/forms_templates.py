@@ -1,4 +1,4 @@
-"""Forms for the template editor, sender profiles and sending settings (validation of shape only).
+"""Forms for the template editor, sender profiles, mail topics and sending settings (validation of shape only).
 
 Whether a template renders is the service's question (services_templates.
 template_validate), so the editor and any other caller get the same answer.
@@ -7,7 +7,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import MessageTemplate, SenderProfile, SendingSettings
+from .models import MailTopic, MessageTemplate, SenderProfile, SendingSettings
 
 _CODE = {"class": "font-monospace", "spellcheck": "false"}
 
@@ -62,6 +62,20 @@ class SenderProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = _helper()
+
+
+class MailTopicForm(forms.ModelForm):
+    class Meta:
+        model = MailTopic
+        fields = ("key", "name", "name_en", "description", "description_en", "position", "is_active")
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}),
+                   "description_en": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # the key is fixed once the topic exists (opt-out forms carry it)
+            self.fields["key"].disabled = True
         self.helper = _helper()
 
 

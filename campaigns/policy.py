@@ -5,13 +5,14 @@ campaign preflight ("how many would this reach now, and why not the rest")
 and the claim a worker makes right before it talks to SMTP, so the two never
 disagree.
 
-Legal basis (Japan's Act on Specified Electronic Mail, art. 3): a contact
-may get marketing mail when it opted in (`consent == opt_in`, with the
-source and time as evidence), or — the one exception Rekindle accepts — when
-it handed over its address in writing on a business card: `consent == none`
-with a `consent_source` that starts with one of BUSINESS_CARD_SOURCES
-("名刺交換 2025-04", "Business card, Expo 2025"), the source being the
-evidence. An opted-out contact never qualifies, whatever its source says.
+Legal basis (Japan's Act on Specified Electronic Mail, art. 3): opt-in, or
+a business-card exchange recorded as the consent source. The definition is
+contacts.consent's, shared with the segment condition "can receive marketing
+mail"; it is re-exported here for the sending code.
+
+Topics (MailTopic): a campaign with a topic is not sent to a contact that
+opted out of that topic on the unsubscribe page; a campaign without one is
+general marketing mail, stopped only by a full opt-out or a pause.
 """
 from datetime import datetime, time, timedelta
 
@@ -19,13 +20,19 @@ import jpholiday
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from contacts.consent import BUSINESS_CARD_SOURCES, has_legal_basis, legal_basis_q  # noqa: F401 (re-exported)
 from contacts.models import ConsentState
 from contacts.rules import normalize_email, workspace_tz
 
-from .models import ContactMailPreference, Delivery, DeliveryStatus, SkipReason, Suppression, SuppressionReason
-
-# Lower-cased prefixes of a consent source that records a business-card exchange.
-BUSINESS_CARD_SOURCES = ("名刺交換", "名刺", "business card", "card exchange", "card_exchange")
+from .models import (
+    ContactMailPreference,
+    ContactTopicOptOut,
+    Delivery,
+    DeliveryStatus,
+    SkipReason,
+    Suppression,
+    SuppressionReason,
+)
 
 SUPPRESSION_SKIP = {
     SuppressionReason.UNSUBSCRIBED: SkipReason.UNSUBSCRIBED,
@@ -35,25 +42,7 @@ SUPPRESSION_SKIP = {
 }
 
 
-# -- legal basis -------------------------------------------------------------
-
-
-def legal_basis_q(prefix=""):
-    """Q on Contact (or on a relation through `prefix`, e.g. "contact__") for a recorded legal basis."""
-    card = Q()
-    for source in BUSINESS_CARD_SOURCES:
-        card |= Q(**{f"{prefix}consent_source__istartswith": source})
-    return Q(**{f"{prefix}consent": ConsentState.OPT_IN}) | (Q(**{f"{prefix}consent": ConsentState.NONE}) & card)
-
-
-def has_legal_basis(contact):
-    if contact.consent == ConsentState.OPT_IN:
-        return True
-    source = (contact.consent_source or "").strip().lower()
-    return contact.consent == ConsentState.NONE and source.startswith(BUSINESS_CARD_SOURCES)
-
-
-# -- suppression and pauses ----------------------------------------------------
+# -- suppression, topics and pauses -----------------------------------------
 
 
 def suppression_reason_subquery(email_ref="email"):
@@ -72,11 +61,21 @@ def paused_q(now, *, contact_ref="pk"):
     return Q(Exists(ContactMailPreference.objects.filter(contact=OuterRef(contact_ref), paused_until__gt=now)))
 
 
-def skip_reason(*, consent, has_basis, suppression, paused):
+def topic_opt_out_q(*, topic_ref, contact_ref="pk"):
+    """Q: the contact in `contact_ref` opted out of the topic in `topic_ref` (an id, or an OuterRef path).
+
+    A NULL topic (general marketing mail) matches no opt-out row, so the
+    EXISTS is false for it.
+    """
+    topic = OuterRef(topic_ref) if isinstance(topic_ref, str) else topic_ref
+    return Q(Exists(ContactTopicOptOut.objects.filter(contact=OuterRef(contact_ref), topic=topic)))
+
+
+def skip_reason(*, consent, has_basis, suppression, paused, topic_opt_out=False):
     """Why a contact gets no marketing mail now (a SkipReason), or None; the cap is left to the caller.
 
     The one order of reasons, shared by the claim and the preflight:
-    suppression list, opt-out, no legal basis, pause.
+    suppression list, opt-out, no legal basis, opt-out of the mail's topic, pause.
     """
     if suppression:
         return SUPPRESSION_SKIP.get(suppression, SkipReason.UNSUBSCRIBED)
@@ -84,6 +83,8 @@ def skip_reason(*, consent, has_basis, suppression, paused):
         return SkipReason.UNSUBSCRIBED
     if not has_basis:
         return SkipReason.NO_CONSENT
+    if topic_opt_out:
+        return SkipReason.TOPIC_OPT_OUT
     if paused:
         return SkipReason.PAUSED
     return None

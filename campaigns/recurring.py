@@ -31,7 +31,7 @@ BATCH = 50  # campaigns per pass; the rest are due next minute
 
 
 def recurring_save(*, campaign=None, name, segment, sender, template, template_b, variant_b_percent,
-                   holdout_percent, schedule, user=None):
+                   holdout_percent, schedule, topic=None, user=None):
     """Create or change a draft recurring newsletter and its single email step (nothing is sent)."""
     schedule = cron.validate(schedule)
     if campaign is not None and campaign.status not in EDITABLE:
@@ -39,7 +39,7 @@ def recurring_save(*, campaign=None, name, segment, sender, template, template_b
                               % {"status": campaign.get_status_display()})
     with transaction.atomic():
         campaign = campaign or Campaign(kind=CampaignKind.RECURRING, created_by=user)
-        campaign.name, campaign.segment, campaign.sender = name, segment, sender
+        campaign.name, campaign.segment, campaign.sender, campaign.topic = name, segment, sender, topic
         campaign.schedule, campaign.holdout_percent = schedule, holdout_percent
         campaign.variant_b_percent = variant_b_percent if template_b else 0
         campaign.save()

@@ -67,6 +67,9 @@ def deadline_for(timeline):
 
 
 EMPTY_LINKS = {"rescue_options": [], "rescue_deadline": None, "contract_loses": ""}
+# The detail of the form-submit touch a choice records: alerts tell it from other forms by it (the choice has
+# its own trigger, "rescue option chosen").
+CHOICE_TOUCH_PREFIX = "rescue option: "
 
 
 def rescue_links(delivery):
@@ -144,7 +147,7 @@ def rescue_choose(*, timeline, position, now):
                 status=EnrollmentStatus.EXITED, exit_reason=ExitReason.OPTION_CHOSEN, next_at=None)
             deliveries_withdraw(timeline.campaign, contract=timeline.contract)
             touch_event_record(contact=contact, kind=TouchKind.FORM_SUBMIT, occurred_at=now,
-                               detail=f"rescue option: {option.label}"[:1000], source=TouchSource.TRACKING)
+                               detail=f"{CHOICE_TOUCH_PREFIX}{option.label}"[:1000], source=TouchSource.TRACKING)
             transaction.on_commit(lambda: owner_notify(choice_id=choice.pk))
     return choice, created
 

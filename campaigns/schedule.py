@@ -123,6 +123,24 @@ def next_run(expression, after, tz):
     return None
 
 
+def previous_run(expression, at, tz):
+    """The last run at or before `at` (aware), as an aware UTC datetime; None if none within 8 years."""
+    schedule = expression if isinstance(expression, Schedule) else parse(expression)
+    day = at.astimezone(tz).date()
+    for _offset in range(SEARCH_DAYS):
+        if schedule.matches_day(day):
+            for hour in reversed(schedule.hours):
+                for minute in reversed(schedule.minutes):
+                    candidate = datetime.combine(day, time(hour, minute), tzinfo=tz)
+                    moment = candidate.astimezone(UTC)
+                    if moment.astimezone(tz).replace(tzinfo=None) != candidate.replace(tzinfo=None):
+                        continue  # does not exist locally (DST gap)
+                    if moment <= at:
+                        return moment
+        day -= timedelta(days=1)
+    return None
+
+
 def next_runs(expression, after, tz, count=3):
     """The next `count` runs after `after` (fewer if the schedule ends)."""
     schedule, runs = parse(expression), []

@@ -1,7 +1,8 @@
 """Read-only queries for the campaign pages."""
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
-from .models import Campaign, Delivery, DeliveryStatus
+from .models import Campaign, ContactTopicOptOut, Delivery, DeliveryStatus, MailTopic
 
 STATUS_COUNTS = {status.value: Count("steps__deliveries", filter=Q(steps__deliveries__status=status))
                  for status in DeliveryStatus}
@@ -22,3 +23,15 @@ def delivery_counts(campaign):
         if reason:
             by_reason[reason] = by_reason.get(reason, 0) + n
     return by_status, by_reason
+
+
+def _count_by_topic(queryset):
+    counted = queryset.filter(topic=OuterRef("pk")).order_by().values("topic").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
+def mail_topic_list():
+    """Every topic, active first by position, with how many campaigns carry it and how many contacts opted out."""
+    return list(MailTopic.objects.annotate(campaign_count=_count_by_topic(Campaign.objects),
+                                           opt_out_count=_count_by_topic(ContactTopicOptOut.objects))
+                .order_by("-is_active", "position", "id"))

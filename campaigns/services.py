@@ -12,14 +12,14 @@ EDITABLE = (CampaignStatus.DRAFT,)
 
 
 def broadcast_save(*, campaign=None, name, segment, sender, template, template_b, variant_b_percent,
-                   holdout_percent, scheduled_at, user=None):
-    """Create or change a draft broadcast and its single email step."""
+                   holdout_percent, scheduled_at, topic=None, user=None):
+    """Create or change a draft broadcast and its single email step; `topic` None is general marketing mail."""
     if campaign is not None and campaign.status not in EDITABLE:
         raise ValidationError(_("Only a draft can be changed; this campaign is %(status)s.")
                               % {"status": campaign.get_status_display()})
     with transaction.atomic():
         campaign = campaign or Campaign(kind=CampaignKind.BROADCAST, created_by=user)
-        campaign.name, campaign.segment, campaign.sender = name, segment, sender
+        campaign.name, campaign.segment, campaign.sender, campaign.topic = name, segment, sender, topic
         campaign.scheduled_at, campaign.holdout_percent = scheduled_at, holdout_percent
         campaign.variant_b_percent = variant_b_percent if template_b else 0
         campaign.save()

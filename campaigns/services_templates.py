@@ -1,4 +1,4 @@
-"""State changes for the template library, sender profiles and sending settings; the test send.
+"""State changes for the template library, sender profiles, mail topics and sending settings; the test send.
 
 A template is saved only when it renders: every problem `template_problems`
 finds against the sample merge fields is raised as a ValidationError on its
@@ -13,7 +13,7 @@ from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from .merge import SAMPLE_CONTEXT
-from .models import MessageTemplate, SenderProfile, SendingSettings, TemplateStyle
+from .models import MailTopic, MessageTemplate, SenderProfile, SendingSettings, TemplateStyle
 from .selectors_templates import template_preview
 from .starter import CURRENT as STARTER_LIBRARY
 from .templating import FIELDS, template_problems
@@ -21,6 +21,7 @@ from .templating import FIELDS, template_problems
 TEMPLATE_FIELDS = ("name", "style", "language", "subject", "body_text", "body_html")
 SENDER_FIELDS = ("name", "from_name", "from_email", "reply_to", "organisation", "postal_address", "inquiry_contact",
                  "unsubscribe_email", "is_default")
+TOPIC_FIELDS = ("name", "name_en", "description", "description_en", "position", "is_active")
 QUOTE_CHARS = 60
 SENDING_FIELDS = ("frequency_cap_count", "frequency_cap_days", "quiet_start", "quiet_end", "quiet_weekends",
                   "quiet_holidays", "rate_per_minute")
@@ -134,6 +135,21 @@ def sender_profile_save(*, fields, profile=None):
     if profile.is_default:
         SenderProfile.objects.exclude(pk=profile.pk).filter(is_default=True).update(is_default=False)
     return profile
+
+
+def mail_topic_save(*, fields, topic=None):
+    """Create (topic=None, with `fields["key"]`) or change a mail topic; an existing topic keeps its key.
+
+    Topics are deactivated (is_active False), never deleted, so the opt-outs
+    recorded for them keep their meaning.
+    """
+    topic = topic or MailTopic(key=fields["key"])
+    for name in TOPIC_FIELDS:
+        if name in fields:
+            setattr(topic, name, fields[name])
+    topic.full_clean()
+    topic.save()
+    return topic
 
 
 def sending_settings_save(*, fields):

@@ -1,4 +1,4 @@
-"""Template library, sender profiles and sending settings pages (mounted at /campaigns/templates/)."""
+"""Template library, sender profiles, mail topics and sending settings pages (mounted at /campaigns/templates/)."""
 from django.urls import path
 
 from . import views_templates as views
@@ -14,5 +14,8 @@ urlpatterns = [
     path("senders/", views.sender_list, name="sender_list"),
     path("senders/new/", views.sender_edit, name="sender_new"),
     path("senders/<int:pk>/", views.sender_edit, name="sender_edit"),
+    path("topics/", views.topic_list, name="topic_list"),
+    path("topics/new/", views.topic_edit, name="topic_new"),
+    path("topics/<int:pk>/", views.topic_edit, name="topic_edit"),
     path("sending-settings/", views.sending_settings, name="sending_settings"),
 ]

@@ -34,8 +34,8 @@ def broadcast_edit(request, pk=None):
     if campaign is not None and campaign.status != CampaignStatus.DRAFT:
         messages.error(request, _("Only a draft can be changed."))
         return redirect("campaigns:detail", campaign.pk)
-    form = BroadcastForm(request.POST or None,
-                         initial=BroadcastForm.initial_for(campaign) if campaign and not request.POST else None)
+    # The saved values as initial also on a POST: the topic list keeps the campaign's topic if it was retired.
+    form = BroadcastForm(request.POST or None, initial=BroadcastForm.initial_for(campaign) if campaign else None)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = services.broadcast_save(campaign=campaign, user=request.user, **broadcast_fields(form))
@@ -50,7 +50,7 @@ def broadcast_edit(request, pk=None):
 
 @role_required(*CAMPAIGN_ROLES)
 def campaign_detail(request, pk):
-    campaign = get_object_or_404(Campaign.objects.select_related("segment", "sender", "created_by"), pk=pk)
+    campaign = get_object_or_404(Campaign.objects.select_related("segment", "sender", "topic", "created_by"), pk=pk)
     if campaign.kind in (CampaignKind.SEQUENCE, CampaignKind.PLAYBOOK):
         return redirect("campaigns:flow_detail", campaign.pk)  # their own page: steps, timeline, exits
     if campaign.kind == CampaignKind.RECURRING:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import Role, has_role, role_required
 
 from .flows import selectors, services
+from .flows.preview import flow_preview
 from .flows.rules import EXIT_LABELS
 from .forms_flows import (
     OWNER_ROLES,
@@ -56,9 +57,9 @@ def sequence_edit(request, pk=None):
             data = form.cleaned_data
             campaign = services.sequence_save(
                 campaign=campaign, name=data["name"], sender=data["sender"], segment=data["segment"],
-                trigger=form.trigger(), exit_on=data["exit_on"], allow_reentry=data["allow_reentry"],
-                holdout_percent=data["holdout_percent"], variant_b_percent=data["variant_b_percent"], steps=chosen,
-                user=request.user)
+                topic=data["topic"], trigger=form.trigger(), exit_on=data["exit_on"],
+                allow_reentry=data["allow_reentry"], holdout_percent=data["holdout_percent"],
+                variant_b_percent=data["variant_b_percent"], steps=chosen, user=request.user)
             messages.success(request, _("Saved. Check the steps below, then start it."))
             return redirect("campaigns:flow_detail", campaign.pk)
     return render(request, "campaigns/flows/sequence_form.html",
@@ -86,7 +87,7 @@ def playbook_edit(request, pk=None):
             data = form.cleaned_data
             campaign = services.playbook_save(
                 campaign=campaign, name=data["name"], sender=data["sender"], segment=data["segment"],
-                all_active_contracts=data["all_active_contracts"], lapse_text=data["lapse_text"],
+                topic=data["topic"], all_active_contracts=data["all_active_contracts"], lapse_text=data["lapse_text"],
                 deadline_rule=data["deadline_rule"], deadline_days=data["deadline_days"],
                 holdout_percent=data["holdout_percent"], phases=chosen, options=offered, user=request.user)
             messages.success(request, _("Saved. Check the phases below, then start it."))
@@ -98,16 +99,17 @@ def playbook_edit(request, pk=None):
 @role_required(*FLOW_ROLES)
 def flow_detail(request, pk):
     campaign = get_object_or_404(
-        Campaign.objects.select_related("segment", "sender", "flow"),
+        Campaign.objects.select_related("segment", "sender", "topic", "flow"),
         pk=pk, kind__in=(CampaignKind.SEQUENCE, CampaignKind.PLAYBOOK))
     steps = list(campaign.steps.select_related("template", "template_b").order_by("position"))
-    summary = selectors.enrollment_summary(campaign)
+    now = timezone.now()
+    summary = selectors.enrollment_summary(campaign, now=now)
     results = selectors.step_results(campaign)
     kinds, roles = dict(STEP_KINDS), dict(OWNER_ROLES)
     for step in steps:
         step.kind_label, step.role_label = kinds.get(step.kind, step.kind), roles.get(step.owner_role, step.owner_role)
         step.result = results.get(step.pk, {})
-        step.waiting = summary["at_step"].get(step.position, 0)
+        step.waiting, step.due = summary["at_step"].get(step.position, 0), summary["due"].get(step.position, 0)
     options = list(campaign.rescue_options.order_by("position"))
     counts = selectors.option_counts(campaign)
     for option in options:
@@ -117,7 +119,18 @@ def flow_detail(request, pk):
         "problems": services.flow_start_problems(campaign) if campaign.status == CampaignStatus.DRAFT else [],
         "exit_labels": [EXIT_LABELS[reason] for reason in campaign.exit_on or [] if reason in EXIT_LABELS],
         "timelines": selectors.upcoming_timelines(campaign) if campaign.kind == CampaignKind.PLAYBOOK else [],
+        "waiting": selectors.entries_waiting(campaign, now=now),
+        "preview": flow_preview(campaign, steps, now=timezone.now()) if _previewed(campaign) else None,
     })
+
+
+def _previewed(campaign):
+    """A draft shows what a start would do; a running or paused sequence keeps showing who it takes in (a running
+    playbook has placed its timelines, listed on the page instead)."""
+    if campaign.status == CampaignStatus.DRAFT:
+        return True
+    return campaign.kind == CampaignKind.SEQUENCE and campaign.status in (CampaignStatus.RUNNING,
+                                                                         CampaignStatus.PAUSED)
 
 
 @require_POST

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -48,13 +49,21 @@ def _mail_language(delivery):
 @require_http_methods(["GET", "HEAD", "POST"])
 @per_ip_limit("mail-page", "PUBLIC_PAGE_RATE_PER_MINUTE")
 def unsubscribe(request, token):
-    """GET shows the choices and changes nothing (scanners follow links); POST applies the chosen one."""
+    """GET shows the choices and changes nothing (scanners follow links); POST applies the chosen one.
+
+    Two forms on the page: the topics to keep receiving (choice "topics"),
+    and unsubscribe from all or pause (choices "all", "pause3", "pause6").
+    """
     delivery = _delivery_or_404(token)
     with translation.override(_mail_language(delivery)):
         context = {"delivery": delivery, "sender": delivery.step.campaign.sender,
-                   "email": mask_email(delivery.to_email or delivery.contact.email)}
+                   "email": mask_email(delivery.to_email or delivery.contact.email),
+                   "mail_topic_id": delivery.step.campaign.topic_id,
+                   # Both forms post here, also when the page was reached through the one-click URL
+                   # (whose POST unsubscribes from everything).
+                   "page_url": reverse("mail:unsubscribe", kwargs={"token": delivery.token})}
         if request.method != "POST":
-            return render(request, "campaigns/public/unsubscribe.html", context)
+            return _choices(request, delivery, context)
         choice = request.POST.get("choice", "")[:20]
         now = timezone.now()
         if choice == "all":
@@ -63,10 +72,27 @@ def unsubscribe(request, token):
         elif choice in ("pause3", "pause6"):
             context["done"], context["until"] = "pause", public.contact_pause(delivery=delivery,
                                                                               months=int(choice[5:]), now=now)
+        elif choice == "topics":
+            kept, dropped = public.contact_topics_choose(delivery=delivery, shown=request.POST.getlist("shown"),
+                                                         kept=request.POST.getlist("topic"))
+            if not (kept or dropped):  # no topic the page offers was in the form: nothing was written
+                return _refused(request, delivery, context)
+            context.update(done="topics", kept=kept, dropped=dropped)
         else:
-            context["error"] = _("Choose one of the options.")
-            return render(request, "campaigns/public/unsubscribe.html", context, status=400)
+            return _refused(request, delivery, context)
         return render(request, "campaigns/public/unsubscribe_done.html", context)
+
+
+def _refused(request, delivery, context):
+    context["error"] = _("Choose one of the options.")
+    return _choices(request, delivery, context, status=400)
+
+
+def _choices(request, delivery, context, status=200):
+    """The page with both forms; each topic is ticked unless the contact opted out of it."""
+    opted_out = public.topics_opted_out(delivery.contact_id)
+    context["topics"] = [(topic, topic.pk not in opted_out) for topic in public.topics_offered(delivery)]
+    return render(request, "campaigns/public/unsubscribe.html", context, status=status)
 
 
 @login_not_required

@@ -1,4 +1,4 @@
-"""Template library pages (marketers and admins), sender profiles and sending settings (admins).
+"""Template library pages (marketers and admins), sender profiles, mail topics and sending settings (admins).
 
 Views validate and delegate: rendering checks and writes are in
 services_templates, reads and the preview in selectors_templates.
@@ -16,9 +16,10 @@ from accounts.roles import Role, role_required
 
 from . import selectors_templates as selectors
 from . import services_templates as services
-from .forms_templates import MessageTemplateForm, SenderProfileForm, SendingSettingsForm
+from .forms_templates import MailTopicForm, MessageTemplateForm, SenderProfileForm, SendingSettingsForm
 from .merge import FIELD_HELP, SAMPLE_CONTEXT
-from .models import MessageTemplate, SenderProfile, SendingSettings
+from .models import MailTopic, MessageTemplate, SenderProfile, SendingSettings
+from .selectors import mail_topic_list
 
 EDITORS = (Role.ADMIN, Role.MARKETER)
 
@@ -164,6 +165,30 @@ def sender_edit(request, pk=None):
             return redirect("campaigns:sender_list")
     return render(request, "campaigns/settings/sender_form.html", {
         "nav": "campaigns", "tab": "senders", "form": form, "profile": profile,
+    })
+
+
+@role_required(Role.ADMIN)
+def topic_list(request):
+    return render(request, "campaigns/settings/topic_list.html", {
+        "nav": "campaigns", "tab": "topics", "topics": mail_topic_list(),
+    })
+
+
+@role_required(Role.ADMIN)
+def topic_edit(request, pk=None):
+    topic = get_object_or_404(MailTopic, pk=pk) if pk else None
+    form = MailTopicForm(request.POST or None, instance=topic)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mail_topic_save(fields=form.cleaned_data, topic=topic)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Topic saved."))
+            return redirect("campaigns:topic_list")
+    return render(request, "campaigns/settings/topic_form.html", {
+        "nav": "campaigns", "tab": "topics", "form": form, "topic": topic,
     })
 
 

@@ -279,6 +279,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 # Sequences and playbooks: exits, enrolment and due steps, every minute (campaigns.flows).
+# Per campaign and pass: at most this many entries enrolled and this many due steps moved on; a burst
+# drains over the following passes, oldest due first, and every campaign gets its share of every pass.
+FLOWS_PASS_LIMIT = max(env_int("FLOWS_PASS_LIMIT", 5000), 1)
 CELERY_IMPORTS = ("campaigns.flows.tasks", "campaigns.tasks_recurring")
 CELERY_BEAT_SCHEDULE["run-sequences-and-playbooks"] = {
     "task": "campaigns.flows.tasks.flows_run",

@@ -7,6 +7,8 @@ keyset batches; the cursor only moves forward (a conditional UPDATE), so each
 row is read once and an overlapping pass at worst re-reads a batch whose
 inserts the unique constraint then ignores. Playbooks enrol each active
 contract of their target that has no timeline yet and still has a phase ahead.
+A pass reads at most its limit (settings.FLOWS_PASS_LIMIT) per campaign; the
+rest waits beyond the cursor, or still without a timeline, for the next pass.
 """
 import secrets
 from datetime import timedelta
@@ -25,28 +27,34 @@ from .rules import ExitReason, first_reachable, is_held_out, playbook_due_at, st
 BATCH = 1000
 
 
+def entry_touches(trigger, *, since):
+    """The counted touches since `since` that enter a contact into a sequence with this touch trigger."""
+    rows = TouchEvent.objects.filter(kind=trigger.get("kind", ""), flagged_as_bot=False, occurred_at__gte=since)
+    if trigger.get("url_contains"):
+        rows = rows.filter(url__icontains=trigger["url_contains"])
+    return rows
+
+
 def trigger_rows(campaign):
     """(id, contact_id, at) of the rows that enter contacts into a running sequence, oldest id first."""
     trigger = campaign.trigger or {}
     if trigger.get("type") == "touch":
-        rows = TouchEvent.objects.filter(kind=trigger.get("kind", ""), flagged_as_bot=False,
-                                         occurred_at__gte=campaign.started_at)
-        if trigger.get("url_contains"):
-            rows = rows.filter(url__icontains=trigger["url_contains"])
+        rows = entry_touches(trigger, since=campaign.started_at)
         return rows.order_by("id").values_list("id", "contact_id", "occurred_at")
     return (SegmentChange.objects.filter(segment_id=campaign.segment_id, kind=ChangeKind.ENTER,
                                          at__gte=campaign.started_at)
             .order_by("id").values_list("id", "contact_id", "at"))
 
 
-def sequence_enrol(campaign, steps, *, now):
-    """Enrol the contacts that entered `campaign` since its cursor; returns how many rows were read."""
+def sequence_enrol(campaign, steps, *, now, limit):
+    """Enrol the contacts that entered `campaign` since its cursor, reading at most `limit` rows; returns how many
+    were read (the rest waits beyond the cursor for the next pass)."""
     flow, _created = FlowSettings.objects.get_or_create(campaign=campaign)
     cursor, read = flow.cursor, 0
-    while True:
-        rows = list(trigger_rows(campaign).filter(id__gt=cursor)[:BATCH])
+    while read < limit:
+        rows = list(trigger_rows(campaign).filter(id__gt=cursor)[:min(BATCH, limit - read)])
         if not rows:
-            return read
+            break
         entries = {}
         for _id, contact_id, at in rows:
             entries.setdefault(contact_id, at)  # the first entry in the batch counts
@@ -55,6 +63,7 @@ def sequence_enrol(campaign, steps, *, now):
             cursor = rows[-1][0]
             FlowSettings.objects.filter(pk=campaign.pk, cursor__lt=cursor).update(cursor=cursor)
         read += len(rows)
+    return read
 
 
 def _enrol_contacts(campaign, first_step, entries):
@@ -85,6 +94,12 @@ def _enrollment(campaign, contact_id, contract_id, cycle, entered_at, position, 
 
 
 def playbook_targets(campaign, steps, *, today):
+    """(id, contact_id, expires_at) of the contracts playbook_contracts finds, by id."""
+    return playbook_contracts(campaign, steps, today=today).order_by("id").values_list("id", "contact_id",
+                                                                                        "expires_at")
+
+
+def playbook_contracts(campaign, steps, *, today):
     """Active contracts of the playbook's target with no timeline yet and a phase still ahead."""
     latest = max(step.offset_days or 0 for step in steps)
     contracts = Contract.objects.filter(status=ContractStatus.ACTIVE, expires_at__gte=today - timedelta(days=latest))
@@ -92,17 +107,19 @@ def playbook_targets(campaign, steps, *, today):
     if not campaign.flow.all_active_contracts:
         contracts = contracts.filter(Exists(SegmentMembership.objects.filter(
             segment_id=campaign.segment_id, contact=OuterRef("contact_id"))))
-    return contracts.order_by("id").values_list("id", "contact_id", "expires_at")
+    return contracts
 
 
-def playbook_enrol(campaign, steps, *, now):
-    """One timeline per target contract; the first step is the first phase not yet past."""
-    today, tz, last, enrolled = workspace_today(now=now), workspace_tz(), 0, 0
+def playbook_enrol(campaign, steps, *, now, limit):
+    """One timeline per target contract, for at most `limit` contracts (a contract with a timeline is no longer a
+    target, so the next pass goes on with the rest); the first step is the first phase not yet past. Returns how
+    many contracts were read."""
+    today, tz, last, read = workspace_today(now=now), workspace_tz(), 0, 0
     targets = playbook_targets(campaign, steps, today=today)
-    while True:
-        rows = list(targets.filter(id__gt=last)[:BATCH])
+    while read < limit:
+        rows = list(targets.filter(id__gt=last)[:min(BATCH, limit - read)])
         if not rows:
-            return enrolled
+            break
         last = rows[-1][0]
         enrollments = []
         for contract_id, contact_id, expires_at in rows:
@@ -112,17 +129,21 @@ def playbook_enrol(campaign, steps, *, now):
                                                playbook_due_at(expires_at, first.offset_days or 0, tz)))
         with transaction.atomic():
             Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
-            timelines_create(campaign, [row[0] for row in rows])
-        enrolled += len(enrollments)
+            timelines_create(campaign, {contract_id: expires_at for contract_id, _contact_id, expires_at in rows})
+        read += len(rows)
+    return read
 
 
-def timelines_create(campaign, contract_ids):
-    """A timeline (lapse date as enrolled, options-page token) for each enrollment of these contracts lacking one."""
-    missing = Enrollment.objects.filter(campaign=campaign, contract_id__in=contract_ids, cycle=0).exclude(
-        Exists(PlaybookTimeline.objects.filter(enrollment=OuterRef("pk")))).values_list(
-        "id", "contract_id", "contract__expires_at")
+def timelines_create(campaign, lapse_dates):
+    """A timeline (lapse date as enrolled, options-page token) for the enrollment of each contract in `lapse_dates`
+    ({contract id: lapse date}); one that has a timeline keeps it (the inserts ignore conflicts).
+
+    The enrollments are found by their contract alone (its index): no anti-join with the timelines, whose plan
+    went wrong (seconds a batch) while a first pass fills empty tables the planner has no statistics for.
+    """
+    enrollments = Enrollment.objects.filter(campaign=campaign, contract_id__in=list(lapse_dates), cycle=0)
     PlaybookTimeline.objects.bulk_create([
-        PlaybookTimeline(enrollment_id=pk, campaign=campaign, contract_id=contract_id, lapse_date=expires_at,
-                         token=secrets.token_urlsafe(18))
-        for pk, contract_id, expires_at in missing
+        PlaybookTimeline(enrollment_id=pk, campaign=campaign, contract_id=contract_id,
+                         lapse_date=lapse_dates[contract_id], token=secrets.token_urlsafe(18))
+        for pk, contract_id in enrollments.values_list("id", "contract_id")
     ], ignore_conflicts=True)

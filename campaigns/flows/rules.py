@@ -1,8 +1,11 @@
 """Pure rules of sequences and playbooks: reproducible splits, exit reasons, playbook dates."""
-import hashlib
 from datetime import datetime, time, timedelta
 
 from django.utils.translation import gettext_lazy as _
+
+# The holdout is the broadcasts' (one hash, in Python here and in SQL on the preview); enrolment imports it here.
+from ..split import VARIANT_SALT, bucket, share_threshold
+from ..split import is_held_out as is_held_out
 
 # A playbook step falls due at this hour (workspace time) on its day; quiet hours still apply when sending.
 PLAYBOOK_HOUR = time(10, 0)
@@ -42,18 +45,10 @@ SEQUENCE_EXITS = (ExitReason.REPLY, ExitReason.MEETING, ExitReason.ACTIVE, ExitR
                   ExitReason.UNSUBSCRIBED)
 
 
-def bucket(campaign_id, contact_id, salt):
-    """0–99, the same every time for (campaign, contact, salt): holdout and variant splits are reproducible."""
-    digest = hashlib.sha256(f"{salt}:{campaign_id}:{contact_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % 100
-
-
-def is_held_out(campaign, contact_id):
-    return campaign.holdout_percent > 0 and bucket(campaign.pk, contact_id, "holdout") < campaign.holdout_percent
-
-
 def variant_for(campaign, step, contact_id):
-    if step.template_b_id and bucket(campaign.pk, contact_id, f"variant:{step.pk}") < campaign.variant_b_percent:
+    """"B" for the variant-B share of a step that has a variant B: each step splits on its own salt."""
+    if step.template_b_id and (bucket(f"{VARIANT_SALT}{step.pk}", campaign.pk, contact_id)
+                               < share_threshold(campaign.variant_b_percent)):
         return "B"
     return "A"
 

@@ -33,11 +33,12 @@ def _steps_replace(campaign, steps):
 
 
 def sequence_save(*, campaign=None, name, sender, segment, trigger, exit_on, allow_reentry, holdout_percent,
-                  variant_b_percent, steps, user=None):
+                  variant_b_percent, steps, topic=None, user=None):
     """Create or change a draft sequence; `steps` are CampaignStep field dicts in order."""
     with transaction.atomic():
         campaign = _draft(campaign, CampaignKind.SEQUENCE, user)
         campaign.name, campaign.sender, campaign.segment, campaign.trigger = name, sender, segment, trigger
+        campaign.topic = topic
         campaign.exit_on, campaign.allow_reentry = list(exit_on), allow_reentry
         campaign.holdout_percent, campaign.variant_b_percent = holdout_percent, variant_b_percent
         campaign.save()
@@ -47,11 +48,11 @@ def sequence_save(*, campaign=None, name, sender, segment, trigger, exit_on, all
 
 
 def playbook_save(*, campaign=None, name, sender, segment, all_active_contracts, lapse_text, deadline_rule,
-                  deadline_days, holdout_percent, phases, options, user=None):
+                  deadline_days, holdout_percent, phases, options, topic=None, user=None):
     """Create or change a draft playbook: its phases (sorted by day) and its 2–3 rescue options."""
     with transaction.atomic():
         campaign = _draft(campaign, CampaignKind.PLAYBOOK, user)
-        campaign.name, campaign.sender, campaign.segment = name, sender, segment
+        campaign.name, campaign.sender, campaign.segment, campaign.topic = name, sender, segment, topic
         campaign.holdout_percent = holdout_percent
         campaign.save()
         FlowSettings.objects.update_or_create(campaign=campaign, defaults={

@@ -1,4 +1,4 @@
-"""Outreach: sender profiles, templates, campaigns and their steps, enrollments, deliveries, suppressions."""
+"""Outreach: sender profiles, templates, topics, campaigns and their steps, enrollments, deliveries, suppressions."""
 from .campaign import Campaign, CampaignKind, CampaignStatus, CampaignStep, PlaybookPhase, StepKind
 from .delivery import TERMINAL_STATUSES, Delivery, DeliveryLink, DeliveryStatus, SkipReason
 from .enrollment import CallTask, CallTaskStatus, Enrollment, EnrollmentStatus
@@ -10,17 +10,18 @@ from .playbook import (
     RescueOption,
     RescueOptionKind,
 )
-from .preference import ContactMailPreference
+from .preference import ContactMailPreference, ContactTopicOptOut
 from .sender import SenderProfile
 from .settings import SendingSettings
 from .suppression import Suppression, SuppressionReason
 from .template import MessageTemplate, TemplateStyle
+from .topic import MailTopic
 
 __all__ = [
     "TERMINAL_STATUSES", "CallTask", "CallTaskStatus", "Campaign", "CampaignKind", "CampaignStatus",
-    "CampaignStep", "ContactMailPreference", "Delivery", "DeliveryLink", "DeliveryStatus", "Enrollment",
-    "EnrollmentStatus", "MessageTemplate", "PlaybookPhase", "SenderProfile", "SendingSettings", "SkipReason",
-    "StepKind",
+    "CampaignStep", "ContactMailPreference", "ContactTopicOptOut", "Delivery", "DeliveryLink", "DeliveryStatus",
+    "Enrollment", "EnrollmentStatus", "MailTopic", "MessageTemplate", "PlaybookPhase", "SenderProfile",
+    "SendingSettings", "SkipReason", "StepKind",
     "Suppression", "SuppressionReason", "TemplateStyle",
     "DeadlineRule", "FlowSettings", "PlaybookTimeline", "RescueChoice", "RescueOption", "RescueOptionKind",
 ]

@@ -37,6 +37,9 @@ class Campaign(models.Model):
                                verbose_name=_("sender profile"))
     segment = models.ForeignKey("segments.Segment", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="campaigns", verbose_name=_("segment"))
+    # Null: general marketing mail (only a full unsubscribe or a pause stops it).
+    topic = models.ForeignKey("campaigns.MailTopic", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="campaigns", verbose_name=_("topic"))
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     # Recurring: "minute hour day-of-month month day-of-week", workspace time zone.
     schedule = models.CharField(_("schedule"), max_length=100, blank=True)

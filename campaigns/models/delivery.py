@@ -23,6 +23,7 @@ class SkipReason(models.TextChoices):
     BOUNCED = "bounced", _("Address bounced")
     COMPLAINED = "complained", _("Complained")
     PAUSED = "paused", _("Paused by the recipient")
+    TOPIC_OPT_OUT = "topic_opt_out", _("Opted out of this topic")
     FREQUENCY_CAP = "frequency_cap", _("Frequency cap reached")
     HOLDOUT = "holdout", _("Held out (control group)")
     NO_EMAIL = "no_email", _("No usable address")
@@ -41,9 +42,12 @@ class Delivery(models.Model):
     """
 
     step = models.ForeignKey("campaigns.CampaignStep", on_delete=models.PROTECT, related_name="deliveries")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="deliveries")
+    # Indexed by delivery_contact_sent (contact first) and the partial delivery_contract: every index here
+    # is written twice per message (queued → sending → sent), so none is kept that another covers.
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="deliveries",
+                                db_index=False)
     contract = models.ForeignKey("contacts.Contract", null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="deliveries")
+                                 related_name="deliveries", db_index=False)
     # A recurring campaign's run number (0 for everything else).
     occurrence = models.PositiveIntegerField(default=0)
     status = models.CharField(_("status"), max_length=20, choices=DeliveryStatus.choices,
@@ -54,7 +58,7 @@ class Delivery(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
-    token = models.CharField(max_length=32, unique=True)
+    token = models.CharField(max_length=32)  # unique: delivery_token (no LIKE index, it is only looked up whole)
     message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
     to_email = models.EmailField(_("sent to"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -69,11 +73,15 @@ class Delivery(models.Model):
                                     name="delivery_once_per_contact"),
             models.UniqueConstraint(fields=["step", "contact", "contract", "occurrence"],
                                     condition=Q(contract__isnull=False), name="delivery_once_per_contract"),
+            models.UniqueConstraint(fields=["token"], name="delivery_token"),
         ]
+        # Partial where they can be: a row leaves the queue index when it is claimed and the lease index
+        # when it is recorded, so a sent row costs fewer index entries.
         indexes = [
-            models.Index(fields=["status", "scheduled_at", "id"], name="delivery_due"),
+            models.Index(fields=["scheduled_at", "id"], condition=Q(status="queued"), name="delivery_due_queued"),
             models.Index(fields=["contact", "sent_at"], name="delivery_contact_sent"),
-            models.Index(fields=["status", "lease_until"], name="delivery_lease"),
+            models.Index(fields=["lease_until"], condition=Q(status="sending"), name="delivery_lease_sending"),
+            models.Index(fields=["contract"], condition=Q(contract__isnull=False), name="delivery_contract"),
         ]
 
     def __str__(self):

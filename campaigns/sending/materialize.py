@@ -11,12 +11,12 @@ contact through Python:
   (`gen_random_uuid()` on PostgreSQL, Python's `secrets` registered as an SQL
   function on SQLite);
 - the holdout and the A/B variant are chosen by a hash of (campaign id,
-  contact id): md5, first six hex digits compared with the share as a
-  threshold. Random across contacts, the same answer every time for the same
-  pair, so the split is reproducible and recorded (holdout rows are
-  `suppressed`, reason `holdout`).
+  contact id) (campaigns.split, the same one sequences and playbooks use):
+  md5, first six hex digits compared with the share as a threshold. Random
+  across contacts, the same answer every time for the same pair, so the
+  split is reproducible and recorded (holdout rows are `suppressed`, reason
+  `holdout`).
 """
-import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -33,10 +33,9 @@ from campaigns.models import (
     StepKind,
 )
 from campaigns.policy import next_allowed_slot
+from campaigns.split import HOLDOUT_SALT, VARIANT_SALT, bucket, bucket_sql, share_threshold
 
 STARTABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
-BUCKET_DIGITS = 6
-HOLDOUT_SALT, VARIANT_SALT = "h", "v"
 ANALYZE_AFTER = 10_000
 
 
@@ -47,19 +46,6 @@ class CampaignCannotStart(ValidationError):
 def new_token():
     """An opaque, unguessable id for a delivery's public links (not the primary key)."""
     return secrets.token_urlsafe(24)
-
-
-def share_threshold(percent):
-    """The bucket below which a contact falls into a `percent` share (compared as fixed-width hex text)."""
-    if percent >= 100:
-        return "g"  # above every hex digit: everyone
-    return format(int(percent * 16**BUCKET_DIGITS // 100), f"0{BUCKET_DIGITS}x")
-
-
-def bucket(salt, campaign_id, contact_id):
-    """The Python twin of the SQL bucket expression (the same hash, the same digits)."""
-    key = f"{salt}:{campaign_id}:{contact_id}".encode()
-    return hashlib.md5(key, usedforsecurity=False).hexdigest()[:BUCKET_DIGITS]
 
 
 def email_step(campaign):
@@ -128,12 +114,6 @@ ON CONFLICT DO NOTHING
 """
 
 
-def _bucket_sql(salt_param):
-    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    return (f"substr(md5(CAST(%({salt_param})s AS TEXT) || CAST(m.contact_id AS TEXT)), 1, {BUCKET_DIGITS})"
-            f"{collate}")
-
-
 def _token_sql():
     if connection.vendor == "postgresql":
         return "replace(CAST(gen_random_uuid() AS TEXT), '-', '')"
@@ -147,8 +127,8 @@ def _insert_deliveries(*, campaign, step, due, now, occurrence=0):
     holdout = campaign.holdout_percent
     variant_b = campaign.variant_b_percent if step.template_b_id else 0
     sql = _INSERT.format(
-        holdout=f"{_bucket_sql('holdout_key')} < %(holdout_max)s" if holdout else "1 = 0",
-        variant=f"{_bucket_sql('variant_key')} < %(variant_max)s" if variant_b else "1 = 0",
+        holdout=f"{bucket_sql('holdout_key', 'm.contact_id')} < %(holdout_max)s" if holdout else "1 = 0",
+        variant=f"{bucket_sql('variant_key', 'm.contact_id')} < %(variant_max)s" if variant_b else "1 = 0",
         token=_token_sql(),
     )
     adapt = connection.ops.adapt_datetimefield_value
@@ -169,4 +149,5 @@ def _insert_deliveries(*, campaign, step, due, now, occurrence=0):
     return created
 
 
-__all__ = ["CampaignCannotStart", "campaign_start", "campaign_start_problems", "new_token"]
+__all__ = ["HOLDOUT_SALT", "VARIANT_SALT", "CampaignCannotStart", "bucket", "campaign_start", "campaign_start_problems",
+           "new_token", "share_threshold"]

@@ -42,7 +42,7 @@ class Outgoing:
     to_email: str
     message_id: str
     links: tuple  # destinations, position 1 first
-    attempt: int = 1
+    previous_attempts: int = 0  # claims before this rendering (a retry has links stored already)
 
 
 def public_url(path):
@@ -170,7 +170,7 @@ def build_message(delivery, context):
     if body_html:
         message.attach_alternative(body_html, "text/html")
     return Outgoing(delivery_id=delivery.pk, message=message, to_email=to_email, message_id=message_id, links=links,
-                    attempt=delivery.attempts)
+                    previous_attempts=delivery.attempts)
 
 
 def _text_from_html(body_html):

@@ -8,9 +8,7 @@ send will produce (give or take what changes between now and then).
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
-from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, Q, Value
-from django.db.models.functions import MD5, Cast, Collate, Concat, Substr
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
@@ -23,14 +21,16 @@ from campaigns.policy import (
     paused_q,
     recent_sends_subquery,
     suppression_reason_subquery,
+    topic_opt_out_q,
 )
+from campaigns.split import HOLDOUT_SALT, bucket_expression, share_threshold
 from contacts.models import ConsentState, Contact
 
-from .materialize import BUCKET_DIGITS, HOLDOUT_SALT, campaign_start_problems, share_threshold
+from .materialize import campaign_start_problems
 
 # The order reasons are counted in: each excluded contact is counted once, under its first reason.
 REASONS = (SkipReason.HOLDOUT, SkipReason.UNSUBSCRIBED, SkipReason.BOUNCED, SkipReason.COMPLAINED,
-           SkipReason.NO_CONSENT, SkipReason.PAUSED, SkipReason.FREQUENCY_CAP)
+           SkipReason.NO_CONSENT, SkipReason.TOPIC_OPT_OUT, SkipReason.PAUSED, SkipReason.FREQUENCY_CAP)
 NOBODY = Q(pk__lt=0)  # ids are positive: a filter that matches no one, for a reason that is switched off
 
 
@@ -62,18 +62,32 @@ def campaign_preflight(campaign, *, now):
     if campaign.segment_id is None:
         return Preflight(members=0, reach=0, problems=problems)
     settings = SendingSettings.load()
-    counts = _members(campaign).annotate(**_annotations(campaign, settings, now)).aggregate(
-        members=Count("id"), **{reason.value: Count("id", filter=q)
-                                for reason, q in _reason_filters(campaign, settings).items()})
-    members = counts.pop("members")
-    excluded = {reason.value: counts[reason.value] for reason in REASONS}
+    excluded, counts = exclusion_counts(members_now(campaign), campaign=campaign, settings=settings, now=now)
+    members = counts["members"]
     start = max(campaign.scheduled_at or now, now)
     waits = next_allowed_slot(start, settings) if is_quiet(start, settings) else None
     return Preflight(members=members, reach=members - sum(excluded.values()), by_reason=excluded,
                      waits_until=waits, problems=problems)
 
 
-def _members(campaign):
+def exclusion_counts(rows, *, campaign, settings, now, contact="", **extra):
+    """Who among `rows` the campaign's mail would leave out, and why, in one aggregate query.
+
+    `rows` are Contacts, or rows that reach their contact through the relation
+    prefix `contact` (e.g. "contact__" for Contracts); each row is counted once,
+    under its first reason in REASONS order. `extra` are further aggregates for
+    the same query (e.g. distinct contacts). Returns ({reason: rows},
+    {"members": rows, **extra}). Broadcasts and the sequence and playbook
+    previews (campaigns.flows.preview) share it.
+    """
+    counts = rows.annotate(**_annotations(campaign, settings, now, contact)).aggregate(
+        members=Count("pk"), **extra, **{reason.value: Count("pk", filter=q)
+                                         for reason, q in _reason_filters(campaign, settings, contact).items()})
+    return {reason.value: counts.pop(reason.value) for reason in REASONS}, counts
+
+
+def members_now(campaign):
+    """The contacts in the campaign's segment now (what a start, or a sequence's baseline, would find)."""
     segment = campaign.segment
     if segment.refreshed_at is None:  # campaign_start refreshes it first: count what that will find
         from segments.selectors import segment_members
@@ -82,25 +96,27 @@ def _members(campaign):
     return Contact.objects.filter(segment_memberships__segment_id=segment.pk)
 
 
-def _annotations(campaign, settings, now):
-    key = Concat(Value(f"{HOLDOUT_SALT}:{campaign.pk}:"), Cast("id", CharField()), output_field=CharField())
-    bucket = Substr(MD5(key), 1, BUCKET_DIGITS)
-    if connection.vendor == "postgresql":
-        bucket = Collate(bucket, "C")
-    return {
-        "_bucket": bucket,
-        "_suppression": suppression_reason_subquery("email"),
-        "_basis": ExpressionWrapper(legal_basis_q(), output_field=BooleanField()),
-        "_paused": ExpressionWrapper(paused_q(now), output_field=BooleanField()),
-        "_recent": recent_sends_subquery(settings, now=now) if cap_enabled(settings) else Value(0),
+def _annotations(campaign, settings, now, contact=""):
+    ref = f"{contact}pk"  # the contact's id, from a Contact ("pk") or through a relation ("contact__pk")
+    annotations = {
+        "_bucket": bucket_expression(HOLDOUT_SALT, campaign.pk, ref),
+        "_suppression": suppression_reason_subquery(f"{contact}email"),
+        "_basis": ExpressionWrapper(legal_basis_q(contact), output_field=BooleanField()),
+        "_paused": ExpressionWrapper(paused_q(now, contact_ref=ref), output_field=BooleanField()),
+        "_recent": recent_sends_subquery(settings, now=now, contact_ref=ref) if cap_enabled(settings) else Value(0),
     }
+    if campaign.topic_id:  # general mail (no topic): no opt-out to look for
+        annotations["_topic_opt_out"] = ExpressionWrapper(
+            topic_opt_out_q(topic_ref=campaign.topic_id, contact_ref=ref), output_field=BooleanField())
+    return annotations
 
 
-def _reason_filters(campaign, settings):
+def _reason_filters(campaign, settings, contact=""):
     held = Q(_bucket__lt=share_threshold(campaign.holdout_percent)) if campaign.holdout_percent else NOBODY
     listed = Q(_suppression__isnull=False)
-    opted_out = Q(consent=ConsentState.OPTED_OUT)
+    opted_out = Q(**{f"{contact}consent": ConsentState.OPTED_OUT})
     reachable = ~held & ~listed & ~opted_out & Q(_basis=True)
+    topic_out = Q(_topic_opt_out=True) if campaign.topic_id else NOBODY
     capped = Q(_recent__gte=settings.frequency_cap_count) if cap_enabled(settings) else NOBODY
     return {
         SkipReason.HOLDOUT: held,
@@ -110,6 +126,7 @@ def _reason_filters(campaign, settings):
         SkipReason.BOUNCED: ~held & Q(_suppression=SuppressionReason.BOUNCED),
         SkipReason.COMPLAINED: ~held & Q(_suppression=SuppressionReason.COMPLAINED),
         SkipReason.NO_CONSENT: ~held & ~listed & ~opted_out & Q(_basis=False),
-        SkipReason.PAUSED: reachable & Q(_paused=True),
-        SkipReason.FREQUENCY_CAP: reachable & Q(_paused=False) & capped,
+        SkipReason.TOPIC_OPT_OUT: reachable & topic_out,
+        SkipReason.PAUSED: reachable & ~topic_out & Q(_paused=True),
+        SkipReason.FREQUENCY_CAP: reachable & ~topic_out & Q(_paused=False) & capped,
     }

@@ -6,6 +6,10 @@ deliveries that were handed to SMTP (sent, or unknown after a crash), so a
 token that was never in a message finds nothing. Nothing here trusts the
 request for a destination: a click redirects to the URL stored at send time.
 
+Short of unsubscribing, a recipient can pause all marketing mail for 3 or 6
+months or stop single topics (MailTopic): both leave the consent record as it
+is, and the claim honours them.
+
 An unsubscribe is not interest, so it records no touch; opens and clicks
 become touches on the contact's timeline, flagged as bots (kept but not
 counted) when they come from a HEAD request, a known link scanner, or within
@@ -18,12 +22,15 @@ import re
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 
 from campaigns.models import (
     ContactMailPreference,
+    ContactTopicOptOut,
     Delivery,
     DeliveryLink,
     DeliveryStatus,
+    MailTopic,
     SkipReason,
     Suppression,
     SuppressionReason,
@@ -38,6 +45,7 @@ TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 BOT_SECONDS = 10
 MAX_USER_AGENT = 500
 PAUSE_MONTHS = (3, 6)
+MAX_TOPICS = 50  # topic keys read from one form post; the page never shows more
 # Link scanners and security gateways that fetch every URL in a message before (or instead of) a person.
 SCANNER_AGENTS = re.compile(
     r"bot\b|crawler|spider|preview|scan|barracuda|proofpoint|mimecast|safelinks|urldefense|symantec|trend ?micro|"
@@ -51,7 +59,8 @@ def delivery_by_token(token):
     """The sent (or possibly sent) delivery behind a public token, or None."""
     if not token or not TOKEN_RE.match(token):
         return None
-    return (Delivery.objects.select_related("contact", "step__campaign__sender", "step__template")
+    return (Delivery.objects.select_related("contact", "step__campaign__sender", "step__campaign__topic",
+                                            "step__template")
             .filter(token=token, status__in=[DeliveryStatus.SENT, DeliveryStatus.UNKNOWN]).first())
 
 
@@ -61,7 +70,7 @@ def looks_like_bot(*, method, user_agent, sent_at, now):
     return sent_at is not None and now - sent_at < timedelta(seconds=BOT_SECONDS)
 
 
-# -- unsubscribe and pause -------------------------------------------------------
+# -- unsubscribe, pause and topics ----------------------------------------------
 
 
 def contact_unsubscribe(*, delivery, now, source):
@@ -92,6 +101,37 @@ def contact_pause(*, delivery, months, now):
     ContactMailPreference.objects.update_or_create(contact_id=delivery.contact_id,
                                                    defaults={"paused_until": until})
     return until
+
+
+def topics_offered(delivery):
+    """The topics the page offers: the active ones, and this mail's own topic even if it was retired since."""
+    offered = Q(is_active=True)
+    if delivery.step.campaign.topic_id:
+        offered |= Q(pk=delivery.step.campaign.topic_id)
+    return list(MailTopic.objects.filter(offered).order_by("position", "id"))
+
+
+def topics_opted_out(contact_id):
+    """Ids of the topics the contact opted out of."""
+    return set(ContactTopicOptOut.objects.filter(contact_id=contact_id).values_list("topic_id", flat=True))
+
+
+def contact_topics_choose(*, delivery, shown, kept):
+    """Apply the topic section of the page: of the topics `shown` (keys), those not `kept` become opt-outs.
+
+    Only topics the page offers now count, so a stale or forged form changes
+    nothing else; a topic kept again loses its opt-out. Idempotent. Returns
+    (kept topics, opted-out topics), each in page order.
+    """
+    shown, kept = set(shown[:MAX_TOPICS]), set(kept[:MAX_TOPICS])
+    topics = [topic for topic in topics_offered(delivery) if topic.key in shown]
+    keep = [topic for topic in topics if topic.key in kept]
+    drop = [topic for topic in topics if topic.key not in kept]
+    with transaction.atomic():
+        ContactTopicOptOut.objects.filter(contact_id=delivery.contact_id, topic__in=keep).delete()
+        ContactTopicOptOut.objects.bulk_create([ContactTopicOptOut(contact_id=delivery.contact_id, topic=topic)
+                                                for topic in drop], ignore_conflicts=True)
+    return keep, drop
 
 
 def add_months(moment, months):

@@ -1,10 +1,18 @@
 """Sending a batch of deliveries: claim, render, hand to SMTP over one connection, record each outcome.
 
-The database is the truth throughout. A task's batch (≥ 100 ids) is claimed
-(campaigns.sending.claim) in chunks of CLAIM_CHUNK before anything talks to
-SMTP, and each chunk's outcomes are written back before the next is claimed,
-so a crash leaves at most one chunk `sending`: the sweeper turns those rows
-`unknown` when their lease runs out and nothing resends them.
+The database is the truth throughout. A task's batch (≥ 100 ids) is worked
+in chunks of CLAIM_CHUNK. Each chunk is claimed (campaigns.sending.claim: the
+due rows locked and read with their contacts and compliance facts, rendered,
+marked sending with their links stored, one transaction) before anything
+talks to SMTP; its outcomes are written at the start of the next chunk's
+claim transaction (or at the end of the batch). A crash therefore leaves at
+most one chunk `sending`: the sweeper turns those rows `unknown` when their
+lease runs out and nothing resends them.
+
+Per chunk that is five statements and one commit whatever its size (lock
+with facts and contacts, running-campaign check, mark sending, links, the
+previous chunk's outcomes), plus one per skip reason; the steps with their
+templates and sender are loaded once per task, not once per row.
 
 Outcomes per message:
 - 250 → sent (sent_at, message_id, to_email);
@@ -21,18 +29,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings as django_settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
-from django.db import transaction
 from django.utils import timezone
 
-from campaigns.merge import MERGE_RELATED, last_meetings
 from campaigns.merge import merge_context as default_merge_context
 from campaigns.models import (
     Delivery,
-    DeliveryLink,
     DeliveryStatus,
     SenderProfile,
     SendingSettings,
@@ -51,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 # Rows claimed at a time within a task's batch: a worker killed mid-batch strands at most this many as
 # `unknown` (claimed, outcome not recorded); the rest of its batch is still queued for the next task.
-CLAIM_CHUNK = 50
+CLAIM_CHUNK = 100
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -88,20 +94,21 @@ class _Outcomes:
 
 
 _SENT = """
-UPDATE campaigns_delivery SET status = %s, sent_at = v.column2, message_id = v.column3, to_email = v.column4,
-       lease_until = NULL, last_error = '', updated_at = v.column2
+UPDATE campaigns_delivery SET status = %s, sent_at = v.column2, lease_until = NULL, last_error = '',
+       updated_at = v.column2
 FROM (VALUES {rows}) AS v WHERE campaigns_delivery.id = v.column1
 """
 
 
 def _record_sent(rows):
-    """One UPDATE … FROM (VALUES …) for the chunk (bulk_update's CASE expressions cost more in Python than SQL)."""
+    """One UPDATE … FROM (VALUES …) for the chunk (the Message-ID and address were written by the claim)."""
     adapt = db_connection.ops.adapt_datetimefield_value
     params = [DeliveryStatus.SENT]
     for row in rows:
-        params += [row.pk, adapt(row.sent_at), row.message_id, row.to_email]
+        params += [row.pk, adapt(row.sent_at)]
+    value = "(CAST(%s AS BIGINT), CAST(%s AS TIMESTAMPTZ))" if db_connection.vendor == "postgresql" else "(%s, %s)"
     with db_connection.cursor() as cursor:
-        cursor.execute(_SENT.format(rows=", ".join(["(%s, %s, %s, %s)"] * len(rows))), params)
+        cursor.execute(_SENT.format(rows=", ".join([value] * len(rows))), params)
 
 
 def _retry(rows, result, *, now):
@@ -131,7 +138,9 @@ def deliveries_send(*, ids, merge_context=default_merge_context, clock=timezone.
     """
     policy = SendingSettings.load()
     limiter = RateLimiter(policy.rate_per_minute) if policy.rate_per_minute else None
-    result, pending = SendResult(), list(dict.fromkeys(ids))
+    result, pending = SendResult(), _lawful_senders_only(list(dict.fromkeys(ids)))
+    steps = {}  # step id -> step with its templates, campaign and sender: loaded once per task
+    outcomes = _Outcomes()  # the last chunk's, written in the next claim's transaction or at the end
     started = time.monotonic()
     connection = get_connection(fail_silently=False)
     try:
@@ -144,11 +153,16 @@ def deliveries_send(*, ids, merge_context=default_merge_context, clock=timezone.
             if limiter:
                 limiter.acquire(len(chunk))
             now = clock()
-            claim = deliveries_claim(_lawful_senders_only(chunk), now=now, policy=policy)
+            claim = deliveries_claim(chunk, now=now, policy=policy, steps=steps,
+                                     render=message_renderer(now=now, merge_context=merge_context),
+                                     before=partial(outcomes.flush, result, now=now))
             result.skipped.update(claim.skipped)
             result.deferred += claim.deferred
-            if claim.ids:
-                _send_claimed(claim.ids, connection, result, merge_context=merge_context, clock=clock)
+            result.failed += claim.failed
+            for row, outgoing in claim.rows:
+                row.attempts += 1  # as the claim counted it
+                _send_one(row, outgoing, connection, outcomes, now=clock())
+        outcomes.flush(result, now=clock())
     finally:
         _close_quietly(connection)
         if limiter:
@@ -173,18 +187,17 @@ def _release(ids):
     return Delivery.objects.filter(id__in=ids, status=DeliveryStatus.QUEUED).update(lease_until=None)
 
 
-def _load(ids):
-    related = [f"contact__{name}" for name in MERGE_RELATED]
-    return list(Delivery.objects.filter(id__in=ids).select_related(
-        *related, "contract", "step__template", "step__template_b", "step__campaign__sender").order_by("id"))
+def message_renderer(*, now, merge_context=default_merge_context):
+    """The `render` a claim takes: rows → {delivery id: Outgoing, or the render error as text}."""
+    return partial(_render, merge_context=merge_context, now=now)
 
 
-def _render(rows, outcomes, *, merge_context, now):
+def _render(rows, *, merge_context, now):
+    """{delivery id: Outgoing, or the render error as text} for `rows`."""
     from campaigns.rescue import rescue_links_for  # the playbook side; imported late, it imports the flows
 
-    meetings = last_meetings({row.contact_id for row in rows})  # one query for the batch, not one per contact
-    rescue = rescue_links_for(rows)  # three queries for the batch
-    ready = []
+    rescue = rescue_links_for(rows)  # three queries for the batch, none without playbook rows
+    messages = {}
     for row in rows:
         url = unsubscribe_page_url(row.token)
         links = {"unsubscribe_url": url, "preferences_url": url, "rescue_options": [], "rescue_deadline": None}
@@ -192,30 +205,11 @@ def _render(rows, outcomes, *, merge_context, now):
         template = row.step.template_b if row.variant == "B" and row.step.template_b_id else row.step.template
         try:
             context = merge_context(contact=row.contact, contract=row.contract, links=links, now=now,
-                                    language=template.language, last_meeting_at=meetings.get(row.contact_id))
-            ready.append((row, build_message(row, context)))
+                                    language=template.language, last_meeting_at=row.last_meeting_at)
+            messages[row.pk] = build_message(row, context)
         except TemplateError as error:
-            _fail(row, outcomes, reason=SkipReason.RENDER_ERROR, error=str(error), now=now)
-    _store_links([outgoing for _row, outgoing in ready])
-    return ready
-
-
-def _store_links(outgoing):
-    """The click endpoint's allow-list, written before the message can be clicked (a retry re-renders)."""
-    retried = [item.delivery_id for item in outgoing if item.attempt > 1]  # first attempts have no links yet
-    with transaction.atomic():
-        if retried:
-            DeliveryLink.objects.filter(delivery_id__in=retried).delete()
-        DeliveryLink.objects.bulk_create([DeliveryLink(delivery_id=item.delivery_id, position=position, url=url)
-                                          for item in outgoing for position, url in enumerate(item.links, 1)])
-
-
-def _send_claimed(ids, connection, result, *, merge_context, clock):
-    outcomes = _Outcomes()
-    ready = _render(_load(ids), outcomes, merge_context=merge_context, now=clock())
-    for row, outgoing in ready:
-        _send_one(row, outgoing, connection, outcomes, now=clock())
-    outcomes.flush(result, now=clock())
+            messages[row.pk] = str(error) or type(error).__name__
+    return messages
 
 
 def _send_one(row, outgoing, connection, outcomes, *, now):

@@ -25,7 +25,8 @@ from django.db.models.lookups import (
     LessThanOrEqual,
 )
 
-from contacts.models import ConsentState, Contact, Contract, ContractStatus, TouchEvent
+from contacts.consent import legal_basis_q
+from contacts.models import Contact, Contract, ContractStatus, TouchEvent
 from contacts.rules import start_of_day
 from contacts.selectors import silent_q
 
@@ -104,8 +105,10 @@ def _condition_q(item, ctx):
     if kind == "lapse":
         return Q(Exists(lapse_contracts(item, today=ctx.today).filter(contact=OuterRef("pk"))))
     if kind == "consent":
-        opted_in = Q(consent=ConsentState.OPT_IN)
-        return opted_in if item["can_receive_marketing"] else ~opted_in
+        # The sender's own definition (opt-in, or a business-card exchange on record), so a segment
+        # of contacts that "can receive marketing mail" is the one the claim will send to.
+        basis = legal_basis_q()
+        return basis if item["can_receive_marketing"] else ~basis
     if kind == "score":
         return _score_q(item["op"], item["value"])
     raise ValueError(f"unknown condition type {kind!r}")

@@ -74,6 +74,9 @@ EXPECTED = {
     "campaigns:sender_new": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "campaigns:sender_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "campaigns:sending_settings": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "campaigns:topic_list": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "campaigns:topic_new": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "campaigns:topic_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "accounts:profile": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
     "campaigns:list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "campaigns:broadcast_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
@@ -148,14 +151,15 @@ def _recurring_args(sender, segment, template):
 
 def _template_args():
     """A template and a sender profile for the template library and sender pages (campaigns.views_templates)."""
-    from campaigns.models import MessageTemplate, SenderProfile
+    from campaigns.models import MailTopic, MessageTemplate, SenderProfile
 
     template = MessageTemplate.objects.create(name="Walk tpl", subject="Hi", body_text="Hello {{ contact.first_name }}")
     sender = SenderProfile.objects.create(name="Walk sender", from_name="Walk", from_email="walk-sender@example.com")
     return {**{name: {"pk": template.pk} for name in ("campaigns:template_edit", "campaigns:template_preview",
                                                         "campaigns:template_copy", "campaigns:template_delete",
                                                         "campaigns:template_test_send")},
-            "campaigns:sender_edit": {"pk": sender.pk}}
+            "campaigns:sender_edit": {"pk": sender.pk},
+            "campaigns:topic_edit": {"pk": MailTopic.objects.create(key="walk-topic", name="歩く").pk}}
 
 
 @pytest.fixture

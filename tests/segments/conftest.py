@@ -28,6 +28,9 @@ INDUSTRIES = ["", "IT", "製造", "it"]
 URLS = ["", "https://ex.jp/pricing", "https://ex.jp/PRICING/plan", "https://ex.jp/case"]
 KINDS = [TouchKind.PAGE_VIEW, TouchKind.EMAIL_CLICK, TouchKind.MEETING]
 TAGS = ["vip", "展示会"]
+# Consent sources, some recording a business-card exchange (a legal basis with consent "none"), some not.
+SOURCES = ["", "web form", "名刺交換 2025-04", "名刺", "Business card, Expo 2025", "BUSINESS CARD", "card_exchange",
+           "展示会 名刺交換", "purchased list"]
 
 
 def at(day, hour=12, minute=0):
@@ -64,6 +67,8 @@ def build_population(seed, size=40, owners=()):
             status=rng.choice(ContactStatus.values), lost_reason=rng.choice([""] + LostReason.values),
             deal_stage=rng.choice(TEXTS), deal_stage_changed_at=rng.choice([None, some_day(-300, 0)]),
             acquired_at=rng.choice([None, some_day(-900, 0)]), consent=rng.choice(ConsentState.values),
+            # Not drawn from rng, so the rest of the seeded population stays what it was.
+            consent_source=SOURCES[(seed + i) % len(SOURCES)],
             owner=rng.choice([None, *owners]), company=rng.choice(companies), attributes=attributes,
             last_touch_at=rng.choice([None, at(some_day(-400, 0), rng.choice([0, 9, 23]), rng.choice([0, 59]))]),
         )

@@ -6,6 +6,7 @@ its answer with the compiled query's.
 """
 from datetime import date, timedelta
 
+from contacts.consent import BUSINESS_CARD_SOURCES
 from contacts.models import ConsentState, ContractStatus
 from dormancy.rules import explain_membership, is_member
 
@@ -36,13 +37,21 @@ def evaluate(tree, contact, *, facts, today, tz, rules=None):
                 return True
         return False
     if kind == "consent":
-        return (contact.consent == ConsentState.OPT_IN) == tree["can_receive_marketing"]
+        return _can_receive_marketing(contact) == tree["can_receive_marketing"]
     if kind == "score":
         score = facts.get("score", 0)
         return score >= tree["value"] if tree["op"] == "gte" else score <= tree["value"]
     if kind == "dormancy":
         return is_member(explain_membership(rules[tree["rule"]], contact, today=today, tz=tz))
     raise AssertionError(kind)
+
+
+def _can_receive_marketing(contact):
+    """Opted in, or no consent recorded but a business-card exchange as its source (case-insensitive prefix)."""
+    if contact.consent == ConsentState.OPT_IN:
+        return True
+    source = contact.consent_source.lower()
+    return contact.consent == ConsentState.NONE and any(source.startswith(prefix) for prefix in BUSINESS_CARD_SOURCES)
 
 
 def _actual(field, contact, facts):

@@ -214,8 +214,10 @@ def test_start_from_the_page_then_the_page_lists_past_runs(persona_client, marke
     assert Campaign.objects.get(pk=newsletter.pk).status == CampaignStatus.RUNNING
 
 
-def test_a_running_campaign_cannot_be_edited(persona_client, marketer, newsletter, segment, sender, template):
+def test_a_cancelled_campaign_cannot_be_edited(persona_client, marketer, newsletter, segment, sender, template):
+    """A running or paused one can change its schedule and message (test_running_edit); a cancelled one nothing."""
     recurring_start(newsletter, now=TUESDAY)
+    campaign_move(campaign=newsletter, action="cancel")
     client = persona_client(marketer)
     response = client.post(reverse("campaigns:recurring_edit", args=[newsletter.pk]), {
         **FORM, "segment": segment.pk, "sender": sender.pk, "template": template.pk, "preset": "0 9 * * 1-5"})

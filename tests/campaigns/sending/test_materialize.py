@@ -94,7 +94,7 @@ def test_preflight_counts_reach_and_each_reason_once(sender, template):
     preflight = campaign_preflight(campaign, now=WORKDAY)
     assert (preflight.members, preflight.reach) == (16, 9)  # 8 opted in left + the business card
     assert preflight.by_reason == {"holdout": 0, "unsubscribed": 3, "bounced": 1, "complained": 0,
-                                   "no_consent": 3, "paused": 0, "frequency_cap": 0}
+                                   "no_consent": 3, "topic_opt_out": 0, "paused": 0, "frequency_cap": 0}
     assert preflight.waits_until is None and preflight.problems == []
 
 
