@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import dormancy, segments
+from .views import dormancy, events, segments
 
 app_name = "api"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("segments/<int:id>/", segments.SegmentDetailView.as_view(), name="segment_detail"),
     path("segments/<int:id>/count/", segments.SegmentCountView.as_view(), name="segment_count"),
     path("segments/<int:id>/members/", segments.SegmentMembersView.as_view(), name="segment_members"),
+    path("events/", events.EventIngestView.as_view(), name="event_ingest"),
     # Machines fetch the schema with their key (401 JSON without one); the docs page is for people, so it
     # sends them to the login page like every other page (DRF views are otherwise exempt from that).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -12,7 +12,7 @@ import json
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -108,41 +108,6 @@ def one_click(request, token):
     public.contact_unsubscribe(delivery=delivery, now=timezone.now(), source="List-Unsubscribe one-click")
     with translation.override(_mail_language(delivery)):
         return render(request, "campaigns/public/one_click_done.html", {"email": mask_email(delivery.to_email)})
-
-
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "HEAD"])
-@per_ip_limit("mail-tracking", "PUBLIC_TRACKING_RATE_PER_MINUTE")
-def open_pixel(request, token):
-    delivery = _delivery_or_404(token)
-    now = timezone.now()
-    public.delivery_open_record(delivery=delivery, now=now, bot=_is_bot(request, delivery, now))
-    response = HttpResponse(PIXEL, content_type="image/gif")
-    response["Cache-Control"] = "no-store, private"
-    return response
-
-
-@login_not_required
-@never_cache
-@require_http_methods(["GET", "HEAD"])
-@per_ip_limit("mail-tracking", "PUBLIC_TRACKING_RATE_PER_MINUTE")
-def click(request, token, position):
-    """Redirect to the link stored for this delivery at send time; nothing from the request is a destination."""
-    delivery = _delivery_or_404(token)
-    url = public.delivery_link(delivery=delivery, position=int(position))
-    if url is None:
-        raise Http404
-    now = timezone.now()
-    public.delivery_click_record(delivery=delivery, url=url, now=now, bot=_is_bot(request, delivery, now))
-    response = HttpResponseRedirect(url)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _is_bot(request, delivery, now):
-    agent = request.META.get("HTTP_USER_AGENT", "")[: public.MAX_USER_AGENT]
-    return public.looks_like_bot(method=request.method, user_agent=agent, sent_at=delivery.sent_at, now=now)
 
 
 @login_not_required

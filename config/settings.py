@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "scoring",
     "campaigns",
     "tracking",
+    "alerts",
     "api",
 ]
 
@@ -293,4 +294,39 @@ CELERY_BEAT_SCHEDULE["run-recurring-newsletters"] = {
     "task": "campaigns.tasks_recurring.recurring_run",
     "schedule": 60.0,
     "options": {"expires": 55},
+}
+# Hot-lead alerts (alerts/): lost intakes, due webhook/email retries and snoozed alerts, every few seconds.
+CELERY_BEAT_SCHEDULE["sweep-alerts"] = {
+    "task": "alerts.tasks.alerts_sweep",
+    "schedule": float(env_int("ALERTS_SWEEP_INTERVAL", 10)),
+    "options": {"expires": max(env_int("ALERTS_SWEEP_INTERVAL", 10) - 1, 1)},
+}
+
+# Website and mail tracking (tracking/): public endpoints buffer events in Redis; a drain stores them in batches.
+TRACKING_BUFFERED = env_bool("TRACKING_BUFFERED", True)  # off: every event is written in its request
+TRACKING_DRAIN_BATCH = env_int("TRACKING_DRAIN_BATCH", 2000)  # records per database transaction
+TRACKING_DRAIN_BUDGET_SECONDS = env_int("TRACKING_DRAIN_BUDGET_SECONDS", 50)  # one drain task stops after
+TRACKING_DRAIN_LEASE_SECONDS = env_int("TRACKING_DRAIN_LEASE_SECONDS", 30)  # a crashed drain's lock frees after
+TRACKING_DOORBELL_MS = env_int("TRACKING_DOORBELL_MS", 500)  # at most one drain task enqueued per period
+# A queue of its own (and a worker on it) keeps the drain from waiting behind other work; None: the default queue.
+TRACKING_QUEUE = env_str("TRACKING_QUEUE") or None
+TRACKING_SITE_CACHE_SECONDS = env_int("TRACKING_SITE_CACHE_SECONDS", 10)
+TRACKING_TOKEN_MAX_AGE_DAYS = env_int("TRACKING_TOKEN_MAX_AGE_DAYS", 400)  # the rk contact token in links
+TRACKING_ANONYMOUS_RETENTION_DAYS = env_int("TRACKING_ANONYMOUS_RETENTION_DAYS", 90)
+PUBLIC_BEACON_RATE_PER_MINUTE = env_int("PUBLIC_BEACON_RATE_PER_MINUTE", 600)  # per client IP; 0 turns it off
+PUBLIC_FORM_RATE_PER_MINUTE = env_int("PUBLIC_FORM_RATE_PER_MINUTE", 30)
+# The bench (bench/tracking_bench.py) only: adds /bench/… endpoints (a bare view, synchronous variants).
+TRACKING_BENCH_ENDPOINTS = env_bool("TRACKING_BENCH_ENDPOINTS", False)
+CELERY_BEAT_SCHEDULE["drain-tracking-events"] = {  # the safety net behind the doorbell
+    "task": "tracking.tasks.events_drain",
+    "schedule": float(env_int("TRACKING_DRAIN_INTERVAL", 2)),
+    # Like every beat entry, expires by the next tick so ticks never pile up in the queue behind a backlog; a
+    # tick that expired there is followed by one that runs once the backlog clears (and by every doorbell).
+    "options": {"expires": float(env_int("TRACKING_DRAIN_INTERVAL", 2)),
+                **({"queue": TRACKING_QUEUE} if TRACKING_QUEUE else {})},
+}
+CELERY_BEAT_SCHEDULE["prune-anonymous-page-views"] = {
+    "task": "tracking.tasks.anonymous_views_prune",
+    "schedule": 3600.0,
+    "options": {"expires": 3300},
 }

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,9 +17,15 @@ urlpatterns = [
     path("dormancy/", include("dormancy.urls")),
     path("", include("scoring.urls")),  # /scoring/… and /calls/
     path("campaigns/", include("campaigns.urls")),
-    path("m/", include("campaigns.urls_public")),  # public: links in sent mail
+    path("alerts/", include("alerts.urls")),
+    # public: links in sent mail (campaigns' pages; the open pixel and click on tracking's event pipeline)
+    path("m/", include("tracking.urls_mail")),
+    path("", include("tracking.urls_public")),  # public: /t.js, the page-view beacon /t/e, forms /t/f
+    path("tracking/", include("tracking.urls")),
     path("r/", include("campaigns.urls_rescue")),  # public: rescue options of a lapsing contract
     path("settings/", include("accounts.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.TRACKING_BENCH_ENDPOINTS:  # bench/tracking_bench.py only
+    urlpatterns.append(path("bench/", include("tracking.urls_bench")))

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from .models import Contact, ContactTouchSummary, TouchEvent, TouchSource
-from .signals import contact_facts_changed
+from .signals import StoredTouch, contact_facts_changed, touch_events_stored
 
 
 def contact_facts_changed_notify(contact_ids, *, touches_only=False):
@@ -27,6 +27,13 @@ def event_fingerprint(*, contact_id, kind, occurred_at, url="", detail=""):
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def touch_events_stored_notify(touches):
+    """Send `touch_events_stored` with these StoredTouch once the transaction commits."""
+    touches = tuple(touches)
+    if touches:
+        transaction.on_commit(partial(touch_events_stored.send, sender=TouchEvent, events=touches))
+
+
 def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=TouchSource.MANUAL,
                        flagged_as_bot=False):
     """Store one touch and move the contact's last-touch summary forward.
@@ -34,6 +41,7 @@ def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=
     Returns (event, created). Recording the same fact twice is a no-op.
     """
     fingerprint = event_fingerprint(contact_id=contact.pk, kind=kind, occurred_at=occurred_at, url=url, detail=detail)
+    previous = Contact.objects.filter(pk=contact.pk).values_list("last_touch_at", flat=True).first()
     with transaction.atomic():
         event, created = TouchEvent.objects.get_or_create(
             fingerprint=fingerprint,
@@ -53,6 +61,9 @@ def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=
                 Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=occurred_at)
             ).update(last_touch_at=occurred_at, last_touch_kind=kind)
         if created:
+            touch_events_stored_notify([StoredTouch(
+                event_id=event.pk, contact_id=contact.pk, kind=kind, occurred_at=occurred_at, url=event.url,
+                detail=event.detail, source=source, flagged_as_bot=flagged_as_bot, previous_touch_at=previous)])
             contact_facts_changed_notify([contact.pk], touches_only=True)
     return event, created
 

@@ -6,7 +6,33 @@ transaction that changed those contacts' facts has committed: a touch
 recorded, a contact, event or contract import written. Receivers derive
 their own data from the stored facts (scores, segment memberships), so they
 must be idempotent; contacts itself knows nothing about them.
+
+`touch_events_stored` (keyword `events`, a tuple of StoredTouch) is sent after
+the transaction that inserted new touch events has committed — one recorded
+touch, a tracking batch, an ingestion API call (not bulk imports of history).
+It carries what a receiver needs to react to the touches themselves (alert
+triggers) without reading the event history: each event's kind, time, URL,
+whether it was flagged as a bot, and the contact's last counted touch before
+this batch moved it (None when it had none). It is sent before
+`contact_facts_changed` for the same batch.
 """
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.dispatch import Signal
 
 contact_facts_changed = Signal()
+touch_events_stored = Signal()
+
+
+@dataclass(frozen=True)
+class StoredTouch:
+    event_id: int
+    contact_id: int
+    kind: str
+    occurred_at: datetime
+    url: str = ""
+    detail: str = ""
+    source: str = ""
+    flagged_as_bot: bool = False
+    previous_touch_at: datetime | None = None  # the contact's last counted touch before this batch

@@ -9,6 +9,7 @@ scoring paths run the same SQL (scoring.rules), so an incremental update
 always equals a full recompute for those contacts at the same `now`.
 """
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, Q, Value, When
@@ -21,6 +22,7 @@ from segments.services import segment_memberships_apply
 
 from .models import ContactScore, ScoringSettings
 from .rules import contacts_param, delete_zero_sql, score_upsert_sql, score_window_start
+from .signals import contacts_became_hot
 
 # Contacts per statement on the incremental path (keeps IN lists and arrays modest).
 APPLY_BATCH = 5000
@@ -51,7 +53,13 @@ def _hot_q(settings, now):
 
 
 def _mark_hot(scores, settings, now):
-    scores.update(is_hot=Case(When(_hot_q(settings, now), then=Value(True)), default=Value(False)))
+    hot_q = _hot_q(settings, now)
+    # Who turns hot now (read in the same transaction as the update): told to receivers once committed.
+    became = tuple(scores.filter(hot_q, is_hot=False).values_list("contact_id", "score"))
+    scores.update(is_hot=Case(When(hot_q, then=Value(True)), default=Value(False)))
+    if became:
+        transaction.on_commit(partial(contacts_became_hot.send, sender=ContactScore, contacts=became,
+                                      threshold=settings.hot_threshold))
 
 
 def scores_recompute(*, now):

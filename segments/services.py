@@ -1,7 +1,9 @@
 """State changes on segments: save a validated definition, refresh a membership snapshot."""
+import logging
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
@@ -11,6 +13,8 @@ from dormancy.selectors import workspace_tz
 
 from .models import Segment, SegmentChange, SegmentMembership
 from .rules import depends_on_touches, segment_q, validate_definition
+
+logger = logging.getLogger(__name__)
 
 
 def segment_save(*, segment=None, name, description, definition, is_active=True, user=None):
@@ -71,9 +75,15 @@ def segment_memberships_apply(*, contact_ids, run_at, touches_only=False):
         with transaction.atomic():
             segment = (Segment.objects.select_for_update().filter(pk=segment_id, is_active=True,
                                                                   refreshed_at__isnull=False).first())
-            if segment is None or (touches_only and not depends_on_touches(segment.definition)):
+            try:
+                if segment is None or (touches_only and not depends_on_touches(segment.definition)):
+                    continue
+                entered, left = _segment_difference_apply(segment, run_at=run_at, contact_ids=ids)
+            except ValidationError as error:
+                # A definition stored around the validator (an admin edit, an old row) must not stop every
+                # other segment from following the facts: it is skipped and reported.
+                logger.warning("Segment %s skipped: its definition is invalid (%s)", segment_id, error)
                 continue
-            entered, left = _segment_difference_apply(segment, run_at=run_at, contact_ids=ids)
             if entered or left:
                 Segment.objects.filter(pk=segment.pk).update(member_count=F("member_count") + entered - left)
                 changed[segment.pk] = (entered, left)

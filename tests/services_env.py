@@ -26,4 +26,6 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 # off by default here, switched on by the tests that are about them.
 os.environ.setdefault("PUBLIC_PAGE_RATE_PER_MINUTE", "0")
 os.environ.setdefault("PUBLIC_TRACKING_RATE_PER_MINUTE", "0")
+os.environ.setdefault("PUBLIC_BEACON_RATE_PER_MINUTE", "0")
+os.environ.setdefault("PUBLIC_FORM_RATE_PER_MINUTE", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)

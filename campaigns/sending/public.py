@@ -10,10 +10,11 @@ Short of unsubscribing, a recipient can pause all marketing mail for 3 or 6
 months or stop single topics (MailTopic): both leave the consent record as it
 is, and the claim honours them.
 
-An unsubscribe is not interest, so it records no touch; opens and clicks
-become touches on the contact's timeline, flagged as bots (kept but not
-counted) when they come from a HEAD request, a known link scanner, or within
-seconds of sending.
+An unsubscribe is not interest, so it records no touch. Opens and clicks
+become touches through tracking (tracking.views_public serves the pixel and
+the redirect with `delivery_link` and `looks_like_bot` from here), flagged as
+bots (kept but not counted) when they come from a HEAD request, a known link
+scanner, or within seconds of sending.
 """
 import calendar
 import hashlib
@@ -35,9 +36,9 @@ from campaigns.models import (
     Suppression,
     SuppressionReason,
 )
-from contacts.models import ConsentState, Contact, TouchKind, TouchSource
+from contacts.models import ConsentState, Contact
 from contacts.rules import is_valid_email, normalize_email
-from contacts.services import contact_facts_changed_notify, touch_event_record
+from contacts.services import contact_facts_changed_notify
 
 from .message import safe_http_url
 
@@ -147,13 +148,7 @@ def addresses_suppress(emails, *, reason, detail=""):
     return len(rows)
 
 
-# -- opens and clicks ----------------------------------------------------------------
-
-
-def delivery_open_record(*, delivery, now, bot):
-    """An email_open touch; repeated loads within the same minute are one fact (touches dedupe by fingerprint)."""
-    touch_event_record(contact=delivery.contact, kind=TouchKind.EMAIL_OPEN, occurred_at=now.replace(second=0,
-                       microsecond=0), detail=_detail(delivery), source=TouchSource.TRACKING, flagged_as_bot=bot)
+# -- clicks (tracking serves the pixel and the redirect, on its buffered pipeline) -----------
 
 
 def delivery_link(*, delivery, position):
@@ -162,15 +157,6 @@ def delivery_link(*, delivery, position):
         return None
     url = DeliveryLink.objects.filter(delivery=delivery, position=position).values_list("url", flat=True).first()
     return url if url and safe_http_url(url) else None
-
-
-def delivery_click_record(*, delivery, url, now, bot):
-    touch_event_record(contact=delivery.contact, kind=TouchKind.EMAIL_CLICK, occurred_at=now.replace(microsecond=0),
-                       url=url[:2000], detail=_detail(delivery), source=TouchSource.TRACKING, flagged_as_bot=bot)
-
-
-def _detail(delivery):
-    return delivery.step.campaign.name[:1000]
 
 
 # -- provider events -------------------------------------------------------------------------

@@ -104,6 +104,29 @@ EXPECTED = {
     "mail:open": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
     "mail:click": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
     "mail:bounce_webhook": {ANON: 405, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only, signed
+    # Website tracking: public snippet, beacon and form endpoint (POST only); the sites page is for admins.
+    "track:script": {ANON: 200, REP: 200, MARKETER: 200, ADMIN: 200},
+    "track:beacon": {ANON: 405, REP: 405, MARKETER: 405, ADMIN: 405},  # POST (and CORS preflight) only
+    "track:form": {ANON: 405, REP: 405, MARKETER: 405, ADMIN: 405},  # POST (and CORS preflight) only
+    "tracking:site_list": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "tracking:site_new": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "tracking:site_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "api:event_ingest": {ANON: 401, REP: 403, MARKETER: 405, ADMIN: 405},  # POST only
+    # Alerts: every role has an inbox (its own alerts); the team view, triggers and webhooks are for managers.
+    "alerts:inbox": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "alerts:feed": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "alerts:duty": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "alerts:claim": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "alerts:outcome": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "alerts:snooze": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "alerts:team": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "alerts:notification_retry": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "alerts:trigger_list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "alerts:trigger_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "alerts:trigger_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "alerts:webhook_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "alerts:webhook_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "alerts:webhook_delete": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
 }
 # API endpoints whose every answer, errors included, is JSON (the schema is YAML by default, the docs HTML).
 JSON_API = {name for name in EXPECTED if name.startswith("api:")} - {"api:schema", "api:docs"}
@@ -162,6 +185,25 @@ def _template_args():
             "campaigns:topic_edit": {"pk": MailTopic.objects.create(key="walk-topic", name="歩く").pk}}
 
 
+def _alert_args():
+    """A trigger (seeded), a webhook and a made-up alert id (POST-only actions answer 405 before any lookup)."""
+    from alerts.models import Trigger, WebhookEndpoint
+
+    hook = WebhookEndpoint.objects.create(name="Walk", url="https://hooks.example.com/walk")
+    return {**{name: {"pk": 1} for name in ("alerts:claim", "alerts:outcome", "alerts:snooze",
+                                             "alerts:notification_retry")},
+            "alerts:trigger_edit": {"pk": Trigger.objects.create(name="Walk", kind="reply_or_form").pk},
+            **{name: {"pk": hook.pk} for name in ("alerts:webhook_edit", "alerts:webhook_delete")}}
+
+
+def _tracking_args():
+    """A tracked site for its edit page (tracking.views)."""
+    from tracking.models import TrackingSite
+
+    return {"tracking:site_edit": {"pk": TrackingSite.objects.create(name="Walk site",
+                                                                     allowed_origins=["https://walk.example"]).pk}}
+
+
 @pytest.fixture
 def url_args(marketer, tmp_path):
     contact = Contact.objects.create(email="walk@example.com", last_name="歩")
@@ -190,7 +232,9 @@ def url_args(marketer, tmp_path):
         "dormancy:detail": {"pk": rule.pk}, "dormancy:edit": {"pk": rule.pk},
         "dormancy:restore": {"pk": rule.pk, "number": 1},
         "accounts:api_key_revoke": {"pk": api_key.pk},
+        **_alert_args(),
         **_template_args(),
+        **_tracking_args(),
         **_recurring_args(sender, segment, MessageTemplate.objects.get(name="Walk")),
         "api:dormancy_rule_detail": {"id": rule.pk},
         **{name: {"id": segment.pk} for name in ("api:segment_detail", "api:segment_count", "api:segment_members")},

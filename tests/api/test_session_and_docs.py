@@ -73,6 +73,7 @@ def test_schema_is_openapi_3_with_every_endpoint_and_both_auth_schemes(key_clien
     assert set(schema["paths"]) == {
         "/api/v1/dormancy-rules/", "/api/v1/dormancy-rules/{id}/", "/api/v1/segments/", "/api/v1/segments/{id}/",
         "/api/v1/segments/{id}/count/", "/api/v1/segments/{id}/members/", "/api/v1/segments/preview/",
+        "/api/v1/events/",
     }
     assert set(schema["paths"]["/api/v1/dormancy-rules/{id}/"]) == {"get", "put", "patch"}
     schemes = schema["components"]["securitySchemes"]

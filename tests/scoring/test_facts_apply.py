@@ -126,9 +126,11 @@ def test_a_recorded_touch_rescores_and_enters_segments_once_committed(django_cap
     segment = _snapshot(PRICING_7D)
     now = timezone.now()
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         touch_event_record(contact=contact, kind=TouchKind.PAGE_VIEW, occurred_at=now, url="https://x.jp/pricing")
-    assert len(callbacks) == 1
+    assert not ContactScore.objects.filter(contact=contact).exists()  # nothing moves before the commit
+    for callback in callbacks:  # the touches announced (alerts), then the facts (scores, segments)
+        callback()
 
     assert ContactScore.objects.get(contact=contact).score == pytest.approx(20, abs=0.01)
     assert _members(segment) == {"lead@x.jp"}
@@ -202,3 +204,16 @@ def test_which_rule_trees_depend_on_touches():
     nested = {"op": "or", "items": [LOST, {"op": "and", "items": [
         {"type": "attribute", "field": "last_touch_at", "op": "within_last_days", "value": 7}]}]}
     assert depends_on_touches(nested)
+
+
+@pytest.mark.django_db
+def test_a_segment_with_an_invalid_stored_definition_does_not_stop_the_others(caplog):
+    a = make_contact("a@x.jp", status="lead")
+    good = _snapshot(LOST, name="good")
+    broken = Segment.objects.create(name="broken", definition={"op": "and", "items": []}, refreshed_at=NOW)
+    Contact.objects.filter(pk=a.pk).update(status="lost")
+
+    changed = segment_memberships_apply(contact_ids=[a.pk], run_at=NOW + timedelta(minutes=1))
+
+    assert changed == {good.pk: (1, 0)}
+    assert f"Segment {broken.pk} skipped" in caplog.text

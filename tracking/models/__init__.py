@@ -1,2 +1,5 @@
-"""Models of the tracking app arrive with its issue; the package exists so the app's
-migrations and imports have a fixed home."""
+"""Tracking's models: sites, identified visitors, anonymous page views (touch events live in contacts)."""
+from .site import TrackingSite
+from .visitor import AnonymousPageView, VisitorIdentity
+
+__all__ = ["AnonymousPageView", "TrackingSite", "VisitorIdentity"]

@@ -1,0 +1,389 @@
+"""Tracking benchmark: open pixel, click redirect and page-view beacon under gunicorn, with wrk in another process.
+
+    createdb -h 127.0.0.1 -U postgres rk_track_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rk_track_bench REDIS_URL=redis://127.0.0.1:6379/11 \\
+        .venv/bin/python bench/tracking_bench.py [--seconds 10] [--spike-seconds 60] [--workers 3] [--threads 1]
+
+The database must be a throwaway one: the bench migrates it and seeds a
+handful of contacts, sent deliveries with links, and a tracked site. Redis
+should be a database nobody else uses (the bench empties the tracking keys).
+
+It starts gunicorn (the project's WSGI app as the Dockerfile runs it: 3 sync
+workers; --workers/--threads change that) and a Celery
+worker with embedded beat (the drain), then measures with wrk:
+
+- the yardstick: a bare Django view (204, no database, no Redis; only with
+  TRACKING_BENCH_ENDPOINTS=1) in the same run;
+- max sustained throughput of the pixel, the click and the beacon (closed
+  loop, --connections);
+- p99 latency at ~1,000 requests/s (wrk's delay() paces each connection;
+  the achieved rate is printed);
+- lost events: every beacon carries a unique URL, so sent (wrk's 2xx count)
+  must equal stored (touch events + anonymous page views) once the buffer is
+  empty; also after a spike at 5× the sustained rate for --spike-seconds;
+- visible-within: a probe sends a beacon every 100 ms during the runs and
+  polls the database for it; p50/p99/max of request → row.
+
+Then the same pixel, click and beacon runs with TRACKING_BUFFERED=0 (the
+naive variant: each request writes its event in the request). Prints
+figures; asserts nothing.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
+
+import django  # noqa: E402
+
+django.setup()
+
+import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from campaigns.models import (  # noqa: E402
+    Campaign,
+    CampaignKind,
+    CampaignStep,
+    Delivery,
+    DeliveryLink,
+    DeliveryStatus,
+    MessageTemplate,
+    SenderProfile,
+    StepKind,
+)
+from contacts.models import Contact, TouchEvent  # noqa: E402
+from tracking import buffer  # noqa: E402
+from tracking.models import AnonymousPageView, TrackingSite  # noqa: E402
+from tracking.tokens import contact_token_make  # noqa: E402
+
+ORIGIN = "http://bench.example"
+AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"
+CONTACTS = 20
+
+
+def seed():
+    call_command("migrate", verbosity=0)
+    TrackingSite.objects.all().delete()
+    Delivery.objects.filter(step__campaign__name="Tracking bench").delete()
+    TouchEvent.objects.all().delete()
+    site = TrackingSite.objects.create(name="Bench", allowed_origins=[ORIGIN])
+    sender = SenderProfile.objects.create(name=f"Bench {uuid.uuid4().hex[:6]}", from_name="Bench",
+                                          from_email="bench@example.com")
+    template = MessageTemplate.objects.create(name=f"Bench {uuid.uuid4().hex[:6]}", subject="Hi", body_text="Hi")
+    campaign = Campaign.objects.create(name="Tracking bench", kind=CampaignKind.BROADCAST, sender=sender)
+    step = CampaignStep.objects.create(campaign=campaign, position=1, kind=StepKind.EMAIL, template=template)
+    long_ago = timezone.now() - timezone.timedelta(days=1)
+    contacts = [Contact.objects.get_or_create(email=f"bench{n}@example.com")[0] for n in range(CONTACTS)]
+    deliveries = Delivery.objects.bulk_create([
+        Delivery(step=step, contact=contact, status=DeliveryStatus.SENT, scheduled_at=long_ago, sent_at=long_ago,
+                 token=uuid.uuid4().hex, to_email=contact.email) for contact in contacts])
+    DeliveryLink.objects.bulk_create([DeliveryLink(delivery=d, position=1, url=f"{ORIGIN}/pricing?utm=mail")
+                                      for d in deliveries])
+    return site, [d.token for d in deliveries], [contact_token_make(c.pk) for c in contacts]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(buffered):
+    return {**os.environ, "TRACKING_BENCH_ENDPOINTS": "1", "TRACKING_BUFFERED": "1" if buffered else "0",
+            "PUBLIC_TRACKING_RATE_PER_MINUTE": "0", "PUBLIC_BEACON_RATE_PER_MINUTE": "0",
+            "PUBLIC_PAGE_RATE_PER_MINUTE": "0", "CELERY_TASK_ALWAYS_EAGER": "0", "DEBUG": "0",
+            "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": settings.REDIS_URL,
+            "CELERY_RESULT_BACKEND": settings.REDIS_URL, "TRACKING_DRAIN_INTERVAL": "2", "TRACKING_QUEUE": "tracking"}
+
+
+class Server:
+    def __init__(self, *, workers, threads, buffered, var_dir):
+        self.port, self.workers, self.threads, self.buffered, self.var_dir = (free_port(), workers, threads, buffered,
+                                                                              var_dir)
+
+    def __enter__(self):
+        env = server_env(self.buffered)
+        self.web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", str(self.workers),
+             *(["--worker-class", "gthread", "--threads", str(self.threads)] if self.threads > 1 else []), "--bind",
+             f"127.0.0.1:{self.port}", "--access-logfile", "-", "--log-level", "warning", "--backlog", "2048",
+             "--access-logformat", ""],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        # The drain on a queue and worker of its own (as production should run it); alert and score tasks the
+        # drain fans out, and beat, on a second worker.
+        self.workers_ = [subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", *extra, "--pool", "solo", "--loglevel",
+             "WARNING", "--without-gossip", "--without-mingle",
+             "--hostname", f"bench-{name}-{uuid.uuid4().hex[:6]}@%h"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            for name, extra in (("drain", ["-Q", "tracking"]),
+                                ("other", ["-Q", "celery", "-B", "--schedule",
+                                           str(Path(self.var_dir) / f"beat-{time.monotonic_ns()}")]))]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.base}/bench/bare", timeout=1)  # noqa: S310 - our own server
+                return self
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc):
+        for process in (self.web, *self.workers_):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (self.web, *self.workers_):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+LUA = """
+local paths = {%(paths)s}
+n, id = 0, 0  -- globals: done() reads each thread's n
+local pace = %(pace)d
+local threads = {}
+function setup(thread) id = id + 1; thread:set("tid", id); table.insert(threads, thread) end
+function done(summary, latency, requests)
+  local total = 0
+  for _, thread in ipairs(threads) do total = total + thread:get("n") end
+  io.write("GENERATED " .. total .. string.char(10))
+end
+function init(args) tid = tid or 0 end
+request = function()
+  n = n + 1
+  %(body)s
+end
+%(delay)s
+"""
+
+BEACON_BODY = """
+  local token = paths[(n %% #paths) + 1]
+  local body = '{"k":"%(key)s","u":"%(origin)s/p/' .. tid .. '/' .. n ..
+    '","t":"Bench page","r":"","v":"bench-visitor-' .. tid .. '","rk":"' .. token .. '"}'
+  local headers = {["Content-Type"]="text/plain", ["Origin"]="%(origin)s", ["User-Agent"]="%(agent)s"}
+  return wrk.format("POST", "/t/e", headers, body)
+"""
+GET_BODY = """
+  return wrk.format("GET", paths[(n %% #paths) + 1], {["User-Agent"]="%(agent)s"})
+"""
+
+
+def wrk(base, *, script, seconds, connections, threads=2):
+    """Run wrk; returns (requests, non-2xx/3xx, requests/s, p50 ms, p99 ms)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+                          "-s", handle.name, base], capture_output=True, text=True, check=False).stdout
+    os.unlink(handle.name)
+    if "GENERATED" not in out:
+        raise RuntimeError(f"wrk did not run the script: {out[-500:]}")
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    generated = re.search(r"GENERATED (\d+)", out)
+    return {"requests": total, "generated": int(generated.group(1)), "bad": int(bad.group(1)) if bad else 0,
+            "rate": rate,
+            "socket_errors": sum(map(int, errors.groups())) if errors else 0,
+            "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
+
+
+def _ms(text):
+    value, unit = float(re.match(r"[\d.]+", text).group()), re.search(r"[a-z]+$", text).group()
+    return value * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def script(kind, *, site, tokens, rks, pace_ms=0):
+    if kind == "beacon":
+        paths = ", ".join(json.dumps(rk) for rk in rks)
+        body = BEACON_BODY % {"key": site.key, "origin": ORIGIN, "agent": AGENT}
+    else:
+        paths = ", ".join(json.dumps({"bare": "/bench/bare", "pixel": f"/m/o/{t}.gif", "click": f"/m/c/{t}/1"}[kind])
+                          for t in tokens)
+        body = GET_BODY % {"agent": AGENT}
+    delay = f"function delay() return {pace_ms} end" if pace_ms else ""
+    return LUA % {"paths": paths, "pace": pace_ms, "body": body, "delay": delay}
+
+
+def stored_count():
+    return TouchEvent.objects.filter(kind="page_view").count() + AnonymousPageView.objects.count()
+
+
+def wait_drained(timeout=120):
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.llen(buffer.QUEUE) == 0 and client.llen(buffer.INFLIGHT) == 0:
+            time.sleep(0.5)
+            if client.llen(buffer.QUEUE) == 0 and client.llen(buffer.INFLIGHT) == 0:
+                return True
+        time.sleep(0.2)
+    return False
+
+
+class Probe(threading.Thread):
+    """A beacon every 100 ms with a unique URL; the time until its row is in the database."""
+
+    def __init__(self, base, site, rk):
+        super().__init__(daemon=True)
+        self.base, self.site, self.rk, self.delays, self.stop, self.missing = base, site, rk, [], False, 0
+
+    def run(self):
+        from django.db import connections
+
+        n = 0
+        while not self.stop:
+            n += 1
+            url = f"{ORIGIN}/probe/{uuid.uuid4().hex}"
+            body = json.dumps({"k": self.site.key, "u": url, "t": "Probe", "r": "", "v": "probe-visitor-1",
+                               "rk": self.rk}).encode()
+            request = urllib.request.Request(f"{self.base}/t/e", data=body, method="POST",  # noqa: S310
+                                             headers={"Content-Type": "text/plain", "Origin": ORIGIN,
+                                                      "User-Agent": AGENT})
+            started = time.monotonic()
+            try:
+                urllib.request.urlopen(request, timeout=5)  # noqa: S310 - our own server
+            except OSError:
+                continue
+            while time.monotonic() - started < 10:
+                if TouchEvent.objects.filter(url=url).exists():
+                    self.delays.append((time.monotonic() - started) * 1000)
+                    break
+                time.sleep(0.02)
+            else:
+                self.missing += 1
+            time.sleep(max(0.0, 0.1 - (time.monotonic() - started)))
+        connections.close_all()
+
+
+def visible(delays):
+    if not delays:
+        return "no samples"
+    ordered = sorted(delays)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return f"p50 {statistics.median(ordered):.0f} ms, p99 {p99:.0f} ms, max {ordered[-1]:.0f} ms (n={len(ordered)})"
+
+
+def lost(label, result, probe, stored, drained):
+    """Answered with 2xx must all be stored; requests still in flight when wrk stopped may be stored too."""
+    acknowledged = result["requests"] - result["bad"] + len(probe.delays) + probe.missing
+    sent = result["generated"] + len(probe.delays) + probe.missing
+    return (f"lost events, {label}: answered 2xx {acknowledged}, sent {sent}, stored {stored}, "
+            f"lost {max(0, acknowledged - stored)} (buffer drained: {drained})")
+
+
+def line(label, result):
+    return (f"{label:<34} {result['rate']:>9.0f} req/s   p50 {result['p50']:>7.2f} ms   p99 {result['p99']:>7.2f} ms"
+            f"   non-2xx/3xx {result['bad']}   socket errors {result['socket_errors']}")
+
+
+def run_variant(args, *, buffered, site, tokens, rks, var_dir):
+    label = "buffered" if buffered else "naive (insert per request)"
+    kind = f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
+    print(f"\n== {label}: gunicorn {args.workers} {kind} ==", flush=True)
+    figures = {}
+    with Server(workers=args.workers, threads=args.threads, buffered=buffered, var_dir=var_dir) as server:
+        kinds = ["bare", "pixel", "click", "beacon"] if buffered else ["pixel", "click", "beacon"]
+        for kind in kinds:  # warm-up, then the measured max-throughput run
+            wrk(server.base, script=script(kind, site=site, tokens=tokens, rks=rks), seconds=2,
+                connections=args.connections)
+            figures[kind] = wrk(server.base, script=script(kind, site=site, tokens=tokens, rks=rks),
+                                seconds=args.seconds, connections=args.connections)
+            print(line(f"{kind} max", figures[kind]), flush=True)
+        if buffered:
+            bare = figures["bare"]["rate"]
+            for kind in ("pixel", "click", "beacon"):
+                print(f"  {kind}: {figures[kind]['rate'] / bare:.2f}× the bare endpoint", flush=True)
+        wait_drained()
+        for kind in ("pixel", "click", "beacon"):
+            # ~1,000 requests/s: 20 connections, each waiting 20 ms after every response.
+            paced = wrk(server.base, script=script(kind, site=site, tokens=tokens, rks=rks, pace_ms=20),
+                        seconds=args.seconds, connections=20)
+            print(line(f"{kind} paced (~1,000/s)", paced), flush=True)
+        if not buffered:
+            return figures
+        wait_drained()
+        before = stored_count()
+        probe = Probe(server.base, site, rks[0])
+        probe.start()
+        steady = wrk(server.base, script=script("beacon", site=site, tokens=tokens, rks=rks, pace_ms=20),
+                     seconds=args.seconds, connections=20)
+        probe.stop = True
+        probe.join()
+        drained = wait_drained()
+        print(lost("steady beacon run", steady, probe, stored_count() - before, drained), flush=True)
+        print(f"visible in the database after (steady ~1,000/s): {visible(probe.delays)}; "
+              f"not seen within 10 s: {probe.missing}", flush=True)
+        target = 5 * max(1000.0, steady["rate"])
+        before = stored_count()
+        probe = Probe(server.base, site, rks[0])
+        probe.start()
+        spike = wrk(server.base, script=script("beacon", site=site, tokens=tokens, rks=rks),
+                    seconds=args.spike_seconds, connections=args.connections)
+        probe.stop = True
+        probe.join()
+        drained_at = time.monotonic()
+        drained = wait_drained()
+        print(line(f"spike {args.spike_seconds} s (target {target:.0f}/s)", spike), flush=True)
+        print(lost("spike", spike, probe, stored_count() - before, drained)
+              + f"; drained {time.monotonic() - drained_at:.1f} s after the spike", flush=True)
+        print(f"visible in the database after (spike): {visible(probe.delays)}; not seen within 10 s: "
+              f"{probe.missing}", flush=True)
+    return figures
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--spike-seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (the Dockerfile's 3 by default)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker; more than 1 uses gthread")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections for the max-rate runs")
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the servers on the way out
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed (apt-get install -y wrk)")
+    if connection.vendor != "postgresql":
+        sys.exit("point DATABASE_URL at a throwaway PostgreSQL database")
+    redis.Redis.from_url(settings.REDIS_URL).delete(buffer.QUEUE, buffer.INFLIGHT, buffer.LOCK, buffer.BELL)
+    site, tokens, rks = seed()
+    print(f"database {connection.settings_dict['NAME']}, Redis {settings.REDIS_URL}, {os.cpu_count()} cores; "
+          f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    connection.close()
+    with tempfile.TemporaryDirectory(prefix="rk-track-bench-") as var_dir:
+        run_variant(args, buffered=True, site=site, tokens=tokens, rks=rks, var_dir=var_dir)
+        if not args.skip_naive:
+            run_variant(args, buffered=False, site=site, tokens=tokens, rks=rks, var_dir=var_dir)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Email to the rep and signed Slack-compatible webhooks, retried with backoff against a real local server."""
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core import mail
+
+from alerts import notify
+from alerts.models import Channel, Notification, NotificationStatus, WebhookEndpoint
+
+from .conftest import NOW, evaluate_batch, make_contact, touch
+
+pytestmark = pytest.mark.django_db
+PRICING = "https://example.jp/pricing"
+
+
+class Receiver:
+    """A real HTTP server in a thread: answers the queued status codes in turn, then 200."""
+
+    def __init__(self, statuses):
+        self.statuses = list(statuses)
+        self.requests = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _fire(owner):
+    contact = make_contact(last_touch_days=1, owner=owner, last_name="<script>alert(1)</script>")
+    [alert] = evaluate_batch([touch(contact, url=PRICING)])
+    return alert
+
+
+def test_email_goes_to_the_assigned_rep_with_the_context(rep):
+    alert = _fire(rep)
+    [row] = Notification.objects.filter(alert=alert, channel=Channel.EMAIL)
+    assert notify.notification_send(notification_id=row.pk, now=NOW) == NotificationStatus.SENT
+    [message] = mail.outbox
+    assert message.to == [rep.email]
+    assert "Viewed https://example.jp/pricing" in message.subject
+    assert "https://example.jp/pricing" in message.body
+    assert "/alerts/" in message.body
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.sent_at) == (NotificationStatus.SENT, 1, NOW)
+
+
+def test_webhook_is_retried_with_backoff_until_it_succeeds_and_is_signed(rep):
+    with Receiver([500, 503]) as receiver:
+        WebhookEndpoint.objects.create(name="Slack", url=receiver.url, secret="s3cret")
+        alert = _fire(rep)
+        [row] = Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)
+        assert notify.notification_send(notification_id=row.pk, now=NOW) == NotificationStatus.PENDING
+        row.refresh_from_db()
+        assert (row.attempts, row.next_at) == (1, NOW + timedelta(seconds=30))
+        assert row.last_error == "HTTP 500 from the webhook"
+        # Not due yet: nothing is sent.
+        assert notify.notification_send(notification_id=row.pk, now=NOW + timedelta(seconds=29)) is None
+        assert len(receiver.requests) == 1
+        second = NOW + timedelta(seconds=30)
+        assert notify.notification_send(notification_id=row.pk, now=second) == NotificationStatus.PENDING
+        row.refresh_from_db()
+        assert (row.attempts, row.next_at) == (2, second + timedelta(minutes=2))
+        third = second + timedelta(minutes=2)
+        assert row.pk in notify.notifications_due(now=third)
+        assert notify.notification_send(notification_id=row.pk, now=third) == NotificationStatus.SENT
+    assert len(receiver.requests) == 3
+    headers, body = receiver.requests[-1]
+    timestamp = headers["X-Rekindle-Timestamp"]
+    assert timestamp == str(int(third.timestamp()))
+    expected = "sha256=" + hmac.new(b"s3cret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert headers["X-Rekindle-Signature"] == expected
+    payload = json.loads(body)
+    assert payload["alert_id"] == alert.pk
+    assert payload["text"].startswith("Hot lead: ")
+    assert [block["type"] for block in payload["blocks"]][:3] == ["header", "section", "section"]
+    # Slack's mrkdwn escaping: a name with markup arrives as text, not as a link or markup.
+    assert "<script>" not in json.dumps(payload["blocks"][1:], ensure_ascii=False)
+
+
+def test_a_webhook_that_keeps_failing_gives_up_visibly_after_five_attempts(rep, admin_user, client):
+    with Receiver([500] * 10) as receiver:
+        WebhookEndpoint.objects.create(name="Broken", url=receiver.url)
+        alert = _fire(rep)
+        [row] = Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)
+        at = NOW
+        statuses = []
+        for _ in range(5):
+            statuses.append(notify.notification_send(notification_id=row.pk, now=at))
+            row.refresh_from_db()
+            at = row.next_at
+    assert statuses == ["pending"] * 4 + ["failed"]
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, 5)
+    assert len(receiver.requests) == 5
+    client.force_login(admin_user)
+    page = client.get("/alerts/team/").content.decode()
+    assert "HTTP 500 from the webhook" in page
+
+
+def test_an_unreachable_webhook_is_retried_and_never_raises(rep):
+    WebhookEndpoint.objects.create(name="Down", url="http://127.0.0.1:9/hook")
+    alert = _fire(rep)
+    [row] = Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)
+    assert notify.notification_send(notification_id=row.pk, now=NOW) == NotificationStatus.PENDING
+    row.refresh_from_db()
+    assert row.last_error.startswith("webhook unreachable")
+
+
+def test_per_rep_webhook_only_gets_that_reps_alerts(rep, other_rep):
+    WebhookEndpoint.objects.create(name="Mine", url="http://127.0.0.1:9/a", user=rep)
+    WebhookEndpoint.objects.create(name="Theirs", url="http://127.0.0.1:9/b", user=other_rep)
+    alert = _fire(rep)
+    assert [n.endpoint.name for n in Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)] == ["Mine"]
