@@ -52,12 +52,12 @@ def _hot_q(settings, now):
     return hot
 
 
-def _mark_hot(scores, settings, now):
+def _mark_hot(scores, settings, now, *, announce=True):
     hot_q = _hot_q(settings, now)
     # Who turns hot now (read in the same transaction as the update): told to receivers once committed.
     became = tuple(scores.filter(hot_q, is_hot=False).values_list("contact_id", "score"))
     scores.update(is_hot=Case(When(hot_q, then=Value(True)), default=Value(False)))
-    if became:
+    if became and announce:
         transaction.on_commit(partial(contacts_became_hot.send, sender=ContactScore, contacts=became,
                                       threshold=settings.hot_threshold))
 
@@ -67,13 +67,17 @@ def scores_recompute(*, now):
 
     A contact whose score fell to 0 loses its row (no row is a score of 0).
     Idempotent: a second run with the same data and `now` changes nothing.
+    The first scoring of a workspace (no score yet) is a baseline: contacts that
+    were hot before anyone scored them are marked, not announced as becoming hot
+    (no flood of alerts after an import or on a demo's first start).
     """
     settings = ScoringSettings.load()
     params = _params(settings, now)
     with transaction.atomic(), connection.cursor() as cursor:
+        baseline = not ContactScore.objects.exists()
         cursor.execute(score_upsert_sql(connection.vendor), params)
         cursor.execute(delete_zero_sql(connection.vendor), params)
-        _mark_hot(ContactScore.objects.all(), settings, now)
+        _mark_hot(ContactScore.objects.all(), settings, now, announce=not baseline)
     totals = ContactScore.objects.aggregate(scored=Count("pk"), hot=Count("pk", filter=Q(is_hot=True)))
     return RecomputeResult(scored=totals["scored"], hot=totals["hot"])
 

@@ -7,7 +7,7 @@ from alerts.models import Alert, TriggerKind
 from campaigns.models import RescueChoice
 from contacts.models import Contract, TouchKind
 from scoring.models import ContactScore, RuleKind, ScoringRule, ScoringSettings
-from scoring.services import scores_apply
+from scoring.services import scores_apply, scores_recompute
 
 from .conftest import NOW, make_contact
 from .conftest import touch as stored_touch
@@ -32,6 +32,26 @@ def test_crossing_the_hot_threshold_fires_once_and_staying_hot_fires_nothing(dja
     with django_capture_on_commit_callbacks(execute=True):
         scores_apply(contact_ids=[contact.pk], now=NOW)
     assert Alert.objects.filter(contact=contact, trigger__kind=TriggerKind.HOT_SCORE).count() == 1
+
+
+def test_the_first_scoring_of_a_workspace_is_a_baseline_and_later_crossings_alert(django_capture_on_commit_callbacks):
+    settings = ScoringSettings.load()
+    settings.hot_threshold = 10
+    settings.save()
+    ScoringRule.objects.create(name="Pricing", kind=RuleKind.TOUCH, touch_kind=TouchKind.PAGE_VIEW, points=12)
+    already = make_contact(last_touch_days=1)
+    stored_touch(already, url="https://example.jp/docs")
+    with django_capture_on_commit_callbacks(execute=True):
+        scores_recompute(now=NOW)  # an import's or a demo's first scoring: hot before anyone watched
+    assert ContactScore.objects.get(contact=already).is_hot
+    assert not Alert.objects.filter(trigger__kind=TriggerKind.HOT_SCORE).exists()
+
+    later = make_contact(last_touch_days=1)
+    stored_touch(later, url="https://example.jp/docs")
+    with django_capture_on_commit_callbacks(execute=True):
+        scores_recompute(now=NOW)  # scores exist now: a crossing is news
+    assert list(Alert.objects.filter(trigger__kind=TriggerKind.HOT_SCORE).values_list("contact", flat=True)) == [
+        later.pk]
 
 
 def test_a_rescue_choice_fires_an_alert_with_the_option_and_contract(django_capture_on_commit_callbacks):

@@ -183,7 +183,7 @@ def test_recompute_runs_the_same_number_of_queries_for_5_and_50_contacts():
     _add_scored_contacts(45)
     many = _recompute_queries()
     assert few[1] == 5 and many[1] == 50
-    assert few[0] == many[0] <= 8
+    assert few[0] == many[0] <= 9  # incl. the first-scoring (baseline) check
 
 
 def test_incremental_update_equals_full_recompute():
