@@ -80,8 +80,9 @@ def main():
         commands = {
             "web": [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", f"{HOST}:{PORT}",
                     "--workers", "2", "--threads", "4", "--access-logfile", "-", "--timeout", "120"],
-            "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "2"],
-            "beat": [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+            # WARNING: beat's safety nets (the tracking drain every 2 s, sweeps) would bury the logins in INFO lines.
+            "worker": [str(BIN / "celery"), "-A", "config", "worker", "--loglevel", "WARNING", "--concurrency", "2"],
+            "beat": [str(BIN / "celery"), "-A", "config", "beat", "--loglevel", "WARNING",
                      "--schedule", str(var_dir / "celerybeat-schedule")],
         }
         for name, command in commands.items():

@@ -1,4 +1,5 @@
-"""The five triggers the product starts with (editable on the Triggers page)."""
+"""The five triggers the product starts with (editable on the Triggers page), named in the workspace language."""
+from django.conf import settings
 from django.db import migrations
 
 INBOUND = ["email_click", "page_view", "form_submit", "download", "webinar", "reply"]
@@ -12,9 +13,25 @@ DEFAULTS = [
 ]
 
 
+# The names are data (editable), so they are written once in the workspace language (LANGUAGE_CODE).
+NAMES_JA = {
+    "dormant_return": "休眠コンタクトの再訪",
+    "page_view": "料金ページの閲覧",
+    "hot_score": "ホットリードのスコア到達",
+    "reply_or_form": "返信・フォーム送信",
+    "rescue_choice": "継続オプションの選択",
+}
+
+
+def _named(values):
+    if settings.LANGUAGE_CODE.lower().startswith("ja"):
+        return {**values, "name": NAMES_JA[values["kind"]]}
+    return values
+
+
 def seed(apps, schema_editor):
     Trigger = apps.get_model("alerts", "Trigger")
-    for values in DEFAULTS:
+    for values in map(_named, DEFAULTS):
         if not Trigger.objects.filter(kind=values["kind"], name=values["name"]).exists():
             Trigger.objects.create(**values)
 
@@ -22,7 +39,7 @@ def seed(apps, schema_editor):
 def unseed(apps, schema_editor):
     Trigger = apps.get_model("alerts", "Trigger")
     for values in DEFAULTS:
-        Trigger.objects.filter(kind=values["kind"], name=values["name"]).delete()
+        Trigger.objects.filter(kind=values["kind"], name__in=[values["name"], NAMES_JA[values["kind"]]]).delete()
 
 
 class Migration(migrations.Migration):
