@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import routing
 from .describe import context_lines, visit_lines, why_text
 from .models import Channel, Notification, NotificationStatus, TriggerKind, WebhookEndpoint
 from .rules import next_attempt_at, webhook_signature
@@ -40,7 +41,7 @@ def notifications_create(alerts, *, now):
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
     rows = []
     for alert in alerts:
-        mailed_by_outreach = alert.trigger.kind == TriggerKind.RESCUE_CHOICE and alert.routed_by == "owner"
+        mailed_by_outreach = alert.trigger.kind == TriggerKind.RESCUE_CHOICE and alert.routed_by == routing.OWNER
         if alert.assignee_id and not mailed_by_outreach:
             rows.append(Notification(alert=alert, channel=Channel.EMAIL, recipient_id=alert.assignee_id, next_at=now))
         for endpoint in endpoints:

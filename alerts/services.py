@@ -5,7 +5,6 @@ reps clicking at once cannot both claim it and a finished alert stays
 finished.
 """
 import logging
-from dataclasses import asdict
 from functools import partial
 
 from django.db import transaction
@@ -54,7 +53,8 @@ def _enqueue(intake_id):
 
 def touches_intake(events):
     """Keep the non-bot touches of a stored batch for evaluation."""
-    rows = [{**asdict(event), "occurred_at": _iso(event.occurred_at),
+    # vars(): StoredTouch is flat, and asdict's recursive deep copy was half of a tracking drain's time.
+    rows = [{**vars(event), "occurred_at": _iso(event.occurred_at),
              "previous_touch_at": _iso(event.previous_touch_at), "url": event.url or "", "detail": event.detail or ""}
             for event in events if not event.flagged_as_bot]
     return intake_store(kind=IntakeKind.TOUCHES, payload=rows) if rows else None

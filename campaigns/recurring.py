@@ -24,30 +24,20 @@ from django.utils.translation import gettext as _
 from contacts.rules import workspace_tz
 
 from . import schedule as cron
-from .models import Campaign, CampaignKind, CampaignStatus, CampaignStep, Delivery, DeliveryStatus, StepKind
+from .models import Campaign, CampaignKind, CampaignStatus, Delivery, DeliveryStatus
+from .services import single_email_campaign_save
 
-EDITABLE = (CampaignStatus.DRAFT,)
 BATCH = 50  # campaigns per pass; the rest are due next minute
 
 
 def recurring_save(*, campaign=None, name, segment, sender, template, template_b, variant_b_percent,
                    holdout_percent, schedule, topic=None, user=None):
     """Create or change a draft recurring newsletter and its single email step (nothing is sent)."""
-    schedule = cron.validate(schedule)
-    if campaign is not None and campaign.status not in EDITABLE:
-        raise ValidationError(_("Only a draft can be changed; this campaign is %(status)s.")
-                              % {"status": campaign.get_status_display()})
-    with transaction.atomic():
-        campaign = campaign or Campaign(kind=CampaignKind.RECURRING, created_by=user)
-        campaign.name, campaign.segment, campaign.sender, campaign.topic = name, segment, sender, topic
-        campaign.schedule, campaign.holdout_percent = schedule, holdout_percent
-        campaign.variant_b_percent = variant_b_percent if template_b else 0
-        campaign.save()
-        CampaignStep.objects.update_or_create(
-            campaign=campaign, position=1,
-            defaults={"kind": StepKind.EMAIL, "template": template, "template_b": template_b},
-        )
-    return campaign
+    return single_email_campaign_save(
+        campaign=campaign, kind=CampaignKind.RECURRING, user=user, template=template, template_b=template_b,
+        fields={"name": name, "segment": segment, "sender": sender, "topic": topic,
+                "schedule": cron.validate(schedule), "holdout_percent": holdout_percent,
+                "variant_b_percent": variant_b_percent if template_b else 0})
 
 
 def recurring_start_problems(campaign):

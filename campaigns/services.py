@@ -14,14 +14,24 @@ EDITABLE = (CampaignStatus.DRAFT,)
 def broadcast_save(*, campaign=None, name, segment, sender, template, template_b, variant_b_percent,
                    holdout_percent, scheduled_at, topic=None, user=None):
     """Create or change a draft broadcast and its single email step; `topic` None is general marketing mail."""
+    return single_email_campaign_save(
+        campaign=campaign, kind=CampaignKind.BROADCAST, user=user, template=template, template_b=template_b,
+        fields={"name": name, "segment": segment, "sender": sender, "topic": topic, "scheduled_at": scheduled_at,
+                "holdout_percent": holdout_percent, "variant_b_percent": variant_b_percent if template_b else 0})
+
+
+def single_email_campaign_save(*, campaign, kind, user, template, template_b, fields):
+    """Create or change a draft campaign of `kind` (`fields` set on it) with its one email step (position 1).
+
+    Broadcasts and recurring newsletters share this; a campaign past its draft is refused.
+    """
     if campaign is not None and campaign.status not in EDITABLE:
         raise ValidationError(_("Only a draft can be changed; this campaign is %(status)s.")
                               % {"status": campaign.get_status_display()})
     with transaction.atomic():
-        campaign = campaign or Campaign(kind=CampaignKind.BROADCAST, created_by=user)
-        campaign.name, campaign.segment, campaign.sender, campaign.topic = name, segment, sender, topic
-        campaign.scheduled_at, campaign.holdout_percent = scheduled_at, holdout_percent
-        campaign.variant_b_percent = variant_b_percent if template_b else 0
+        campaign = campaign or Campaign(kind=kind, created_by=user)
+        for name, value in fields.items():
+            setattr(campaign, name, value)
         campaign.save()
         CampaignStep.objects.update_or_create(
             campaign=campaign, position=1,

@@ -7,7 +7,6 @@ purpose: the token in the URL is the capability (as in a password-reset
 link), and RFC 8058's one-click POST comes from a mail provider, not a
 browser session.
 """
-import base64
 import json
 
 from django.conf import settings
@@ -25,7 +24,6 @@ from config.throttle import per_ip_limit
 
 from .sending import public
 
-PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 MAX_WEBHOOK_BYTES = 64 * 1024
 MAX_WEBHOOK_EVENTS = 100
 SIGNATURE_HEADER = "HTTP_X_REKINDLE_SIGNATURE"

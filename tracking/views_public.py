@@ -8,6 +8,7 @@ time, a contact comes only from a valid signed token (or a form's email),
 and the beacon and form answer only pages of a site's allowed origins
 (CORS), refusing others with 403 and writing nothing.
 """
+import base64
 import json
 import re
 from pathlib import Path
@@ -22,7 +23,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from campaigns.sending.public import MAX_USER_AGENT, looks_like_bot
-from campaigns.views_public import PIXEL
 from config.throttle import per_ip_limit
 from contacts.models import TouchKind
 from contacts.rules import is_valid_email, normalize_email
@@ -40,6 +40,7 @@ MAX_FORM_BYTES = 32 * 1024
 TRUE_VALUES = {"1", "true", "on", "yes"}
 FORM_KEYS = {"site", "email", "form", "consent", "consent_text", "kind", "visitor", "next", "page", "fields"}
 SCRIPT = (Path(__file__).parent / "js" / "t.js").read_bytes()
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # 1×1 transparent GIF
 
 
 # -- mail: open pixel and click redirect ------------------------------------------------------------

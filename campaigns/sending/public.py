@@ -12,7 +12,7 @@ is, and the claim honours them.
 
 An unsubscribe is not interest, so it records no touch. Opens and clicks
 become touches through tracking (tracking.views_public serves the pixel and
-the redirect with `delivery_link` and `looks_like_bot` from here), flagged as
+the redirect, with `looks_like_bot` from here), flagged as
 bots (kept but not counted) when they come from a HEAD request, a known link
 scanner, or within seconds of sending.
 """
@@ -29,7 +29,6 @@ from campaigns.models import (
     ContactMailPreference,
     ContactTopicOptOut,
     Delivery,
-    DeliveryLink,
     DeliveryStatus,
     MailTopic,
     SkipReason,
@@ -39,8 +38,6 @@ from campaigns.models import (
 from contacts.models import ConsentState, Contact
 from contacts.rules import is_valid_email, normalize_email
 from contacts.services import contact_facts_changed_notify
-
-from .message import safe_http_url
 
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 BOT_SECONDS = 10
@@ -146,17 +143,6 @@ def addresses_suppress(emails, *, reason, detail=""):
             for email in sorted({normalize_email(raw) for raw in emails if raw}) if is_valid_email(email)]
     Suppression.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
-
-
-# -- clicks (tracking serves the pixel and the redirect, on its buffered pipeline) -----------
-
-
-def delivery_link(*, delivery, position):
-    """The stored destination of link `position` in this delivery's message, if it is one we may redirect to."""
-    if not 0 < position <= 32767:
-        return None
-    url = DeliveryLink.objects.filter(delivery=delivery, position=position).values_list("url", flat=True).first()
-    return url if url and safe_http_url(url) else None
 
 
 # -- provider events -------------------------------------------------------------------------
