@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tracking.middleware.SignedMailTracking",  # the open pixel, click redirect and beacon skip the rest
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -295,7 +296,13 @@ CELERY_BEAT_SCHEDULE["run-recurring-newsletters"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
-# Hot-lead alerts (alerts/): lost intakes, due webhook/email retries and snoozed alerts, every few seconds.
+# Hot-lead alerts (alerts/): evaluating new touches is quick but must not wait behind a backlog of scoring work
+# after a traffic spike; a queue of its own (and a worker on it) keeps alerts within seconds. None: the default.
+ALERTS_QUEUE = env_str("ALERTS_QUEUE") or None
+if ALERTS_QUEUE:
+    CELERY_TASK_ROUTES = {"alerts.tasks.intake_process": {"queue": ALERTS_QUEUE},
+                          "alerts.tasks.notification_send": {"queue": ALERTS_QUEUE}}
+# Lost intakes, due webhook/email retries and snoozed alerts, every few seconds.
 CELERY_BEAT_SCHEDULE["sweep-alerts"] = {
     "task": "alerts.tasks.alerts_sweep",
     "schedule": float(env_int("ALERTS_SWEEP_INTERVAL", 10)),
@@ -308,6 +315,7 @@ TRACKING_DRAIN_BATCH = env_int("TRACKING_DRAIN_BATCH", 2000)  # records per data
 TRACKING_DRAIN_BUDGET_SECONDS = env_int("TRACKING_DRAIN_BUDGET_SECONDS", 50)  # one drain task stops after
 TRACKING_DRAIN_LEASE_SECONDS = env_int("TRACKING_DRAIN_LEASE_SECONDS", 30)  # a crashed drain's lock frees after
 TRACKING_DOORBELL_MS = env_int("TRACKING_DOORBELL_MS", 500)  # at most one drain task enqueued per period
+TRACKING_DRAIN_GATHER_MS = env_int("TRACKING_DRAIN_GATHER_MS", 200)  # a drain waits this long for a batch to fill
 # A queue of its own (and a worker on it) keeps the drain from waiting behind other work; None: the default queue.
 TRACKING_QUEUE = env_str("TRACKING_QUEUE") or None
 TRACKING_SITE_CACHE_SECONDS = env_int("TRACKING_SITE_CACHE_SECONDS", 10)

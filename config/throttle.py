@@ -34,10 +34,21 @@ def client_ip(request):
     return request.META.get("REMOTE_ADDR", "")[:64]
 
 
+def window_key(scope, ip):
+    """The Redis counter of this scope and client IP for the current minute (expires after two)."""
+    return f"rk:throttle:{scope}:{ip}:{int(time.time() // 60)}"
+
+
+def too_many_requests():
+    response = HttpResponse(_("Too many requests. Please wait a minute and try again."), status=429,
+                            content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "60"
+    return response
+
+
 def over_limit(scope, ip, per_minute):
     """Count this request; True when it is past `per_minute` in the current minute."""
-    window = int(time.time() // 60)
-    key = f"rk:throttle:{scope}:{ip}:{window}"
+    key = window_key(scope, ip)
     try:
         pipe = _redis().pipeline()
         pipe.incr(key)
@@ -56,10 +67,7 @@ def per_ip_limit(scope, setting):
         def limited(request, *args, **kwargs):
             per_minute = getattr(settings, setting)
             if per_minute and over_limit(scope, client_ip(request), per_minute):
-                response = HttpResponse(_("Too many requests. Please wait a minute and try again."), status=429,
-                                        content_type="text/plain; charset=utf-8")
-                response["Retry-After"] = "60"
-                return response
+                return too_many_requests()
             return view(request, *args, **kwargs)
         return limited
     return decorate

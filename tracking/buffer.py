@@ -17,12 +17,15 @@ leaves records behind (they came while the bell still rang) enqueues one
 trailing drain a doorbell period later. Beat runs a drain every few seconds
 as the safety net.
 """
+import hashlib
 import json
 import logging
 import secrets
 
 import redis
 from django.conf import settings
+
+from . import fastredis
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +43,29 @@ if #items > 0 then
 end
 return items
 """
+# The public endpoints' one round trip: count the client's request in its per-minute window (KEYS[3], when
+# ARGV[2] > 0) and refuse past the limit; else append the record and ring the doorbell.
+# Returns {requests this minute, 1 rang / 0 did not / -1 refused}.
+_PUSH = """
+local count = 0
+if tonumber(ARGV[2]) > 0 then
+  count = redis.call('INCR', KEYS[3])
+  if count == 1 then redis.call('EXPIRE', KEYS[3], 120) end
+  if count > tonumber(ARGV[2]) then return {count, -1} end
+end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', tonumber(ARGV[3])) then return {count, 1} end
+return {count, 0}
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+_PUSH_SHA = hashlib.sha1(_PUSH.encode()).hexdigest()  # noqa: S324 - Redis names scripts by SHA-1
 _client = None
+_fast = None
+REFUSED = "refused"
+UNLIMITED = "rk:throttle:none"  # named to the script when no limit applies; never written
 
 
 def client():
@@ -52,6 +73,15 @@ def client():
     if _client is None:
         _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=0.5)
     return _client
+
+
+def _push_call(keys, args):
+    global _fast  # noqa: PLW0603 - one lean connection per process and thread (fastredis)
+    if _fast is None:
+        _fast = fastredis.FastConnection.for_url(settings.REDIS_URL, timeout=1) or False
+    if _fast is False:  # a TLS or unix-socket Redis: redis-py (EVALSHA, loading the script when needed)
+        return client().register_script(_PUSH)(keys=keys, args=args)
+    return fastredis.script_run(_fast, _PUSH, _PUSH_SHA, keys, args)
 
 
 def record_id():
@@ -62,22 +92,22 @@ def encode(record):
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
 
 
-def push(record):
-    """Append one record and ring the doorbell, in one round trip.
+def push(record, *, throttle_key=UNLIMITED, per_minute=0):
+    """Append one record and ring the doorbell, in one round trip (EVALSHA); with `per_minute`, count the request
+    against that limit under `throttle_key` in the same trip.
 
-    Returns None when Redis is unreachable (the caller stores the record
-    itself), else whether this call rang the bell (no drain kicked within
+    Returns REFUSED past the limit (nothing is buffered), None when Redis is
+    unreachable (the caller stores the record itself; no limit applies then),
+    else whether this call rang the bell (no drain kicked within
     TRACKING_DOORBELL_MS, or the last drain finished since).
     """
     try:
-        pipe = client().pipeline(transaction=False)
-        pipe.rpush(QUEUE, encode(record))
-        pipe.set(BELL, b"1", nx=True, px=settings.TRACKING_DOORBELL_MS)
-        _length, rang = pipe.execute()
+        _count, rang = _push_call([QUEUE, BELL, throttle_key],
+                                  [encode(record), str(per_minute or 0), str(settings.TRACKING_DOORBELL_MS)])
     except redis.RedisError:
         logger.warning("tracking: Redis unreachable, storing the event synchronously")
         return None
-    return bool(rang)
+    return REFUSED if rang < 0 else bool(rang)
 
 
 def lock_acquire(lease_seconds):
@@ -99,6 +129,11 @@ def take(limit):
     return client().eval(_TAKE, 2, QUEUE, INFLIGHT, limit)
 
 
+def bell_clear():
+    """A drain has finished: the next push rings (and kicks a drain) whatever the doorbell period."""
+    client().delete(BELL)
+
+
 def confirm():
     """The in-flight batch is stored: forget it."""
     client().delete(INFLIGHT)
@@ -110,3 +145,34 @@ def pending():
 
 def set_aside(record):
     client().rpush(DEAD, record if isinstance(record, bytes | str) else encode(record))
+
+
+# Moving one set-aside record by its content (a person picked it on the page), atomically: LREM then RPUSH.
+_MOVE = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  if ARGV[2] == '1' then redis.call('RPUSH', KEYS[2], ARGV[1]) end
+  return 1
+end
+return 0
+"""
+
+
+def state():
+    """What the buffer holds now: waiting, in flight, set aside, and whether a drain holds the lock."""
+    pipe = client().pipeline(transaction=False)
+    pipe.llen(QUEUE)
+    pipe.llen(INFLIGHT)
+    pipe.llen(DEAD)
+    pipe.exists(LOCK)
+    waiting, inflight_count, dead, locked = pipe.execute()
+    return {"waiting": waiting, "inflight": inflight_count, "set_aside": dead, "draining": bool(locked)}
+
+
+def set_aside_records(limit):
+    """The oldest `limit` records set aside, raw."""
+    return client().lrange(DEAD, 0, limit - 1)
+
+
+def set_aside_move(raw, *, retry):
+    """Put one set-aside record back on the queue (retry) or drop it; False when it is no longer there."""
+    return bool(client().eval(_MOVE, 2, DEAD, QUEUE, raw, "1" if retry else "0"))

@@ -18,15 +18,19 @@ SHAPES = ("t", "pv", "id")
 
 
 def touch_record(*, contact_id, kind, occurred_at, url="", detail="", source=TouchSource.TRACKING, bot=False,
-                 fingerprint="", delivery_id=None):
+                 fingerprint="", delivery_id=None, requested_at=None):
     """A touch of a known contact. An open or click names its delivery (`dl`) and the drain fills in the detail
-    (the campaign's name), so the request does not read it."""
+    (the campaign's name), so the request does not read it. A signed open or click also carries its request
+    time (`rq`, epoch seconds): the request did not read the delivery, so the drain checks it (sent, this
+    contact's) and applies the seconds-after-sending bot rule with the delivery's real sending time."""
     record = {"k": "t", "c": contact_id, "kind": kind, "at": occurred_at.isoformat(), "u": url[:MAX_URL],
               "d": detail[:MAX_DETAIL], "s": source, "b": int(bool(bot))}
     if fingerprint:
         record["f"] = fingerprint
     if delivery_id:
         record["dl"] = delivery_id
+    if requested_at is not None:
+        record["rq"] = round(requested_at.timestamp(), 3)
     return record
 
 
@@ -63,7 +67,8 @@ def decode(raw):
             if record["kind"] not in TouchKind.values or not record["c"]:
                 raise ValueError("bad touch")
             record.update(u=str(record.get("u", ""))[:MAX_URL], d=str(record.get("d", ""))[:MAX_DETAIL],
-                          s=record.get("s") or TouchSource.TRACKING, dl=int(record["dl"]) if record.get("dl") else None)
+                          s=record.get("s") or TouchSource.TRACKING, dl=int(record["dl"]) if record.get("dl") else None,
+                          rq=float(record["rq"]) if record.get("rq") is not None else None)
         else:
             record["site"] = int(record["site"])
             record["v"] = str(record.get("v") or "")[:MAX_VISITOR_ID]

@@ -117,6 +117,21 @@ def delivery_link_for_click(token, position):
     return row if row and safe_http_url(row[0]) else None
 
 
-def campaign_names(delivery_ids):
-    """{delivery id: its campaign's name}: the detail of opens and clicks, filled in by the drain."""
-    return dict(Delivery.objects.filter(id__in=delivery_ids).values_list("id", "step__campaign__name"))
+@dataclass(frozen=True)
+class EventDelivery:
+    contact_id: int
+    status: str
+    sent_at: object
+    campaign_name: str
+
+
+# A signed open or click counts for a delivery sent, or interrupted mid-send (unknown), or still `sending`: its
+# outcome is written with the next chunk's claim, and the mail may be out already (flagged as a bot: seconds old).
+SIGNED_TRACKED_STATES = (*TRACKED_DELIVERY_STATES, str(DeliveryStatus.SENDING))
+
+
+def deliveries_for_events(delivery_ids):
+    """{delivery id: EventDelivery}: what the drain needs of the deliveries a batch of opens and clicks names."""
+    rows = Delivery.objects.filter(id__in=delivery_ids).values_list("id", "contact_id", "status", "sent_at",
+                                                                    "step__campaign__name")
+    return {pk: EventDelivery(contact_id, status, sent_at, name) for pk, contact_id, status, sent_at, name in rows}

@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from campaigns.models import DeliveryStatus
+from campaigns.sending.public import BOT_SECONDS
 from contacts.models import Contact, TouchKind, TouchSource
 from contacts.services import (
     contact_facts_changed_notify,
@@ -28,7 +30,7 @@ from contacts.signals import StoredTouch
 
 from .models import AnonymousPageView, TrackingSite, VisitorIdentity
 from .records import MAX_DETAIL, decode, page_view_detail
-from .selectors import campaign_names
+from .selectors import SIGNED_TRACKED_STATES, deliveries_for_events
 
 logger = logging.getLogger(__name__)
 INSERT_CHUNK = 500
@@ -74,8 +76,8 @@ def _store(records, *, now):
     if site_ids:  # a site deleted since the request: its records go with it
         sites = set(TrackingSite.objects.filter(id__in=site_ids).values_list("id", flat=True))
         records = [record for record in records if record["k"] == "t" or record["site"] in sites]
+    records = _campaign_details(records)
     identified = _identify(records, existing)
-    _campaign_details(records)
     rows = [_touch_row(record) for record in records if record["k"] == "t" and record["c"] in existing]
     rows += _page_views(records, existing, identified, now=now)
     rows += _merge_anonymous(identified)
@@ -83,13 +85,36 @@ def _store(records, *, now):
 
 
 def _campaign_details(records):
-    """Opens and clicks carry their delivery: their detail is the campaign's name, read once per batch."""
-    missing = {record["dl"] for record in records if record["k"] == "t" and record.get("dl") and not record["d"]}
-    if missing:
-        names = campaign_names(missing)
-        for record in records:
-            if record["k"] == "t" and record.get("dl") in names and not record["d"]:
-                record["d"] = (names[record["dl"]] or "")[:MAX_DETAIL]
+    """Opens and clicks carry their delivery, read once per batch: the detail becomes the campaign's name, and a
+    signed open or click (`rq`, see tracking.records) is checked against it here rather than in its request.
+
+    A signed record whose delivery is gone, of another contact, or not sent is
+    dropped. One sent less than BOT_SECONDS before the request is flagged (the
+    request flagged it already from the URL's issue time when it could); one
+    still `sending` (its outcome not written yet) was, by the same rule.
+    """
+    wanted = {record["dl"] for record in records if record["k"] == "t" and record.get("dl")}
+    if not wanted:
+        return records
+    deliveries = deliveries_for_events(wanted)
+    kept = []
+    for record in records:
+        if record["k"] != "t" or not record.get("dl"):
+            kept.append(record)
+            continue
+        found = deliveries.get(record["dl"])
+        if record.get("rq") is not None:
+            if found is None or found.contact_id != record["c"] or found.status not in SIGNED_TRACKED_STATES:
+                logger.info("tracking: dropping a signed %s of delivery %s (%s)", record["kind"], record["dl"],
+                            "gone" if found is None else found.status)
+                continue
+            if found.status == DeliveryStatus.SENDING or (
+                    found.sent_at is not None and record["rq"] - found.sent_at.timestamp() < BOT_SECONDS):
+                record["b"] = True
+        if found is not None and not record["d"]:
+            record["d"] = (found.campaign_name or "")[:MAX_DETAIL]
+        kept.append(record)
+    return kept
 
 
 def _touch_row(record):

@@ -11,19 +11,30 @@ and the beacon and form answer only pages of a site's allowed origins
 import base64
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from campaigns.sending import signed_links
+from campaigns.sending.message import safe_http_url
 from campaigns.sending.public import MAX_USER_AGENT, looks_like_bot
-from config.throttle import per_ip_limit
+from config.throttle import client_ip, per_ip_limit, too_many_requests
 from contacts.models import TouchKind
 from contacts.rules import is_valid_email, normalize_email
 
@@ -83,12 +94,71 @@ def click(request, token, position):
     bot = looks_like_bot(method=request.method, user_agent=_agent(request), sent_at=sent_at, now=now)
     event_accept(touch_record(contact_id=contact_id, kind=TouchKind.EMAIL_CLICK, occurred_at=now.replace(microsecond=0),
                               url=url, delivery_id=delivery_id, bot=bot))
+    return _redirect(url, contact_id, bot)
+
+
+# The signed forms every mail sent now carries (campaigns.sending.signed_links): the path itself proves the
+# delivery, contact and issue time, so a request costs one Redis round trip (limit + buffer + doorbell) and no
+# database read; the drain checks the delivery row in bulk. Kept lean on purpose: they take most of the traffic.
+
+
+def _signed_touch(request, *, contact_id, kind, occurred_at, delivery_id, issued, url=""):
+    """(accepted, bot): the touch buffered under the client's per-minute limit; accepted is False past it."""
+    now = timezone.now()
+    bot = looks_like_bot(method=request.method, user_agent=_agent(request),
+                         sent_at=datetime.fromtimestamp(issued, UTC), now=now)
+    record = touch_record(contact_id=contact_id, kind=kind, occurred_at=occurred_at(now), url=url,
+                          delivery_id=delivery_id, bot=bot, requested_at=now)
+    throttle = ("mail-tracking", client_ip(request), settings.PUBLIC_TRACKING_RATE_PER_MINUTE)
+    return event_accept(record, throttle=throttle), bot
+
+
+def _not_found():
+    # Plain: these may run ahead of the session and auth middleware, which the site's 404 page reads.
+    return HttpResponseNotFound("Not found: this link is not valid.", content_type="text/plain; charset=utf-8")
+
+
+@login_not_required
+def open_signed(request, key):
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    found = signed_links.open_read(key)
+    if found is None:
+        return _not_found()
+    delivery_id, contact_id, issued = found
+    accepted, _bot = _signed_touch(request, contact_id=contact_id, kind=TouchKind.EMAIL_OPEN, delivery_id=delivery_id,
+                                   issued=issued, occurred_at=lambda now: now.replace(second=0, microsecond=0))
+    if not accepted:
+        return too_many_requests()
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@login_not_required
+def click_signed(request, key, target):
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    found = signed_links.click_read(key, target)
+    if found is None or not safe_http_url(found[3]):
+        return _not_found()
+    delivery_id, contact_id, issued, url = found
+    accepted, bot = _signed_touch(request, contact_id=contact_id, kind=TouchKind.EMAIL_CLICK, url=url,
+                                  delivery_id=delivery_id, issued=issued,
+                                  occurred_at=lambda now: now.replace(microsecond=0))
+    if not accepted:
+        return too_many_requests()
+    return _redirect(url, contact_id, bot)
+
+
+def _redirect(url, contact_id, bot):
     # Only a person's click, and only to a site that carries our snippet: the token never reaches other hosts,
     # and a link scanner does not carry it into the site.
     if not bot and selectors.origin_is_tracked(selectors.origin_of(url)):
         url = with_param(url, TOKEN_PARAM, contact_token_make(contact_id))
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store, private"
     return response
 
 
@@ -167,17 +237,18 @@ def _text(payload, key, limit):
 
 
 @login_not_required
-@never_cache
 @csrf_exempt
-@require_http_methods(["POST", "OPTIONS"])
-@per_ip_limit("tracking-beacon", "PUBLIC_BEACON_RATE_PER_MINUTE")
 def beacon(request):
     """A page view from t.js: {k: site key, u: URL, t: title, r: referrer, rk: contact token, v: visitor id}.
 
     204 when buffered. 403 (no CORS header) from a page outside the site's
     allowed origins; 400 for a token that does not verify (t.js then drops
-    its cookie): nothing is attributed and nothing written.
+    its cookie): nothing is attributed and nothing written. 429 past the
+    client's per-minute limit, counted in the buffer's round trip. Served
+    ahead of most middleware (tracking.middleware), like the mail pixel.
     """
+    if request.method not in ("POST", "OPTIONS"):
+        return HttpResponseNotAllowed(["POST", "OPTIONS"])
     origin = request_origin(request)
     if request.method == "OPTIONS":
         return _preflight(origin)
@@ -200,11 +271,16 @@ def beacon(request):
         return _refused(_("Send a visitor id or a contact token."), 400, origin)
     now = timezone.now()
     agent = _agent(request)
-    event_accept(page_view_record(
+    accepted = event_accept(page_view_record(
         record_id=record_id(), site_id=site.id, visitor_id=visitor, contact_id=contact_id, occurred_at=now, url=url,
         title=_text(payload, "t", MAX_TITLE), referrer=without_param(_text(payload, "r", MAX_REFERRER), TOKEN_PARAM),
-        user_agent=agent, bot=looks_like_bot(method=request.method, user_agent=agent, sent_at=None, now=now)))
-    return _cors(HttpResponse(status=204), origin)
+        user_agent=agent, bot=looks_like_bot(method=request.method, user_agent=agent, sent_at=None, now=now)),
+        throttle=("tracking-beacon", client_ip(request), settings.PUBLIC_BEACON_RATE_PER_MINUTE))
+    if not accepted:
+        return _cors(too_many_requests(), origin)
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "no-store, private"
+    return _cors(response, origin)
 
 
 @login_not_required

@@ -6,12 +6,14 @@ and link, `List-Unsubscribe` (https one-click and mailto) with
 `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058), and a
 Message-ID derived from the delivery id, so a message sent twice would be
 recognisable as the same one. HTML mail gets an open pixel, and each http(s)
-link is replaced by /m/c/TOKEN/N; the destinations are returned so they can be
-stored (DeliveryLink) before the message leaves: the click endpoint
-redirects only to those.
+link is replaced by a signed click URL that carries its destination
+(signed_links: the click endpoint needs no database read), or /m/c/TOKEN/N
+for a destination too long to carry. The destinations are returned so they
+are stored (DeliveryLink) before the message leaves.
 """
 import html
 import re
+import time
 from dataclasses import dataclass
 from email.utils import formataddr
 from urllib.parse import urlsplit
@@ -27,6 +29,8 @@ from campaigns.merge import person_name
 from campaigns.models import TemplateStyle
 from campaigns.templating import render_message
 from contacts.rules import is_valid_email
+
+from . import signed_links
 
 MAX_LINKS = 200
 MAX_URL_CHARS = 2000
@@ -73,8 +77,12 @@ def safe_http_url(url):
     return parts.scheme in ("http", "https") and bool(hostname) and not parts.username and not parts.password
 
 
-def rewrite_links(body_html, token):
-    """(html with tracked links, destinations): each safe http(s) link → /m/c/TOKEN/N (same URL, same N)."""
+def rewrite_links(body_html, token, *, signer=None):
+    """(html with tracked links, destinations): each safe http(s) link → its tracked URL (same URL, same N).
+
+    `signer` (url → signed path or None) gives the signed form; without it, or
+    for a URL it cannot carry, the link is /m/c/TOKEN/N.
+    """
     own = public_url("/m/")
     links = []
 
@@ -90,7 +98,8 @@ def rewrite_links(body_html, token):
             if len(links) >= MAX_LINKS:
                 return match.group(0)
             links.append(url)
-        return f'{prefix}"{escape(public_url(f"/m/c/{token}/{links.index(url) + 1}"))}"'
+        path = (signer and signer(url)) or f"/m/c/{token}/{links.index(url) + 1}"
+        return f'{prefix}"{escape(public_url(path))}"'
 
     return _HREF.sub(replace, body_html), tuple(links)
 
@@ -134,8 +143,12 @@ def _addresses(delivery, template):
     return formataddr((sender.from_name, sender.from_email)), reply_to
 
 
-def build_message(delivery, context):
-    """Render and assemble the message for a claimed delivery (raises TemplateError)."""
+def build_message(delivery, context, *, issued=None):
+    """Render and assemble the message for a claimed delivery (raises TemplateError).
+
+    `issued` (epoch seconds, default now) goes into the signed open and click
+    URLs: the endpoints read "seconds since sending" from it without a query.
+    """
     step, sender = delivery.step, delivery.step.campaign.sender
     template = step.template_b if delivery.variant == "B" and step.template_b_id else step.template
     token, to_email = delivery.token, delivery.contact.email
@@ -148,8 +161,10 @@ def build_message(delivery, context):
     links = ()
     body_html = rendered.html
     if body_html:
-        body_html, links = rewrite_links(body_html, token)
-        pixel = (f'<img src="{escape(public_url(f"/m/o/{token}.gif"))}" width="1" height="1" alt="" '
+        issued = int(time.time() if issued is None else issued)
+        ids = (delivery.pk, delivery.contact_id, issued)
+        body_html, links = rewrite_links(body_html, token, signer=lambda url: signed_links.click_path(*ids, url))
+        pixel = (f'<img src="{escape(public_url(signed_links.open_path(*ids)))}" width="1" height="1" alt="" '
                  'style="display:block;border:0;width:1px;height:1px">')
         body_html = _insert_before_body_end(body_html, html_footer + pixel)
     body_text = rendered.text or _text_from_html(rendered.html)

@@ -45,12 +45,18 @@ MAX_USER_AGENT = 500
 PAUSE_MONTHS = (3, 6)
 MAX_TOPICS = 50  # topic keys read from one form post; the page never shows more
 # Link scanners and security gateways that fetch every URL in a message before (or instead of) a person.
-SCANNER_AGENTS = re.compile(
-    r"bot\b|crawler|spider|preview|scan|barracuda|proofpoint|mimecast|safelinks|urldefense|symantec|trend ?micro|"
-    r"forcepoint|sophos|fortinet|cisco|ironport|messagelabs|python-requests|python-urllib|curl/|wget/|go-http-client|"
-    r"headlesschrome|phantomjs|libwww|java/|okhttp",
-    re.IGNORECASE,
-)
+# Plain substrings of the lower-cased agent (one C-level search each: a case-insensitive alternation regex cost
+# more than the rest of the open pixel's request), plus "bot" as a word's end.
+SCANNER_WORDS = ("crawler", "spider", "preview", "scan", "barracuda", "proofpoint", "mimecast", "safelinks",
+                 "urldefense", "symantec", "trendmicro", "trend micro", "forcepoint", "sophos", "fortinet", "cisco",
+                 "ironport", "messagelabs", "python-requests", "python-urllib", "curl/", "wget/", "go-http-client",
+                 "headlesschrome", "phantomjs", "libwww", "java/", "okhttp")
+_BOT_WORD = re.compile(r"bot\b")
+
+
+def looks_like_scanner(user_agent):
+    agent = user_agent.lower()
+    return any(word in agent for word in SCANNER_WORDS) or ("bot" in agent and bool(_BOT_WORD.search(agent)))
 
 
 def delivery_by_token(token):
@@ -63,7 +69,7 @@ def delivery_by_token(token):
 
 
 def looks_like_bot(*, method, user_agent, sent_at, now):
-    if method == "HEAD" or not user_agent or SCANNER_AGENTS.search(user_agent):
+    if method == "HEAD" or not user_agent or looks_like_scanner(user_agent):
         return True
     return sent_at is not None and now - sent_at < timedelta(seconds=BOT_SECONDS)
 

@@ -206,7 +206,7 @@ def _render(rows, *, merge_context, now):
         try:
             context = merge_context(contact=row.contact, contract=row.contract, links=links, now=now,
                                     language=template.language, last_meeting_at=row.last_meeting_at)
-            messages[row.pk] = build_message(row, context)
+            messages[row.pk] = build_message(row, context, issued=now.timestamp())
         except TemplateError as error:
             messages[row.pk] = str(error) or type(error).__name__
     return messages

@@ -103,6 +103,8 @@ EXPECTED = {
     "mail:one_click": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
     "mail:open": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
     "mail:click": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
+    "mail:open_signed": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},  # a MAC that does not verify
+    "mail:click_signed": {ANON: 404, REP: 404, MARKETER: 404, ADMIN: 404},
     "mail:bounce_webhook": {ANON: 405, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only, signed
     # Website tracking: public snippet, beacon and form endpoint (POST only); the sites page is for admins.
     "track:script": {ANON: 200, REP: 200, MARKETER: 200, ADMIN: 200},
@@ -111,6 +113,8 @@ EXPECTED = {
     "tracking:site_list": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "tracking:site_new": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "tracking:site_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "tracking:buffer": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
+    "tracking:buffer_resolve": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 405},
     "api:event_ingest": {ANON: 401, REP: 403, MARKETER: 405, ADMIN: 405},  # POST only
     # Alerts: every role has an inbox (its own alerts); the team view, triggers and webhooks are for managers.
     "alerts:inbox": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
@@ -225,6 +229,8 @@ def url_args(marketer, tmp_path):
         **_flow_args(sender, segment),
         **{name: {"token": "0" * 32} for name in ("mail:unsubscribe", "mail:one_click", "mail:open")},
         "mail:click": {"token": "0" * 32, "position": "1"},
+        "mail:open_signed": {"key": "1-1-1-" + "A" * 16},
+        "mail:click_signed": {"key": "1-1-1-" + "A" * 16, "target": "aHR0cHM6Ly9leGFtcGxlLmNvbS8"},
         **{name: {"pk": campaign.pk} for name in ("campaigns:detail", "campaigns:broadcast_edit", "campaigns:start",
                                                     "campaigns:pause", "campaigns:resume", "campaigns:cancel")},
         "scoring:rule_edit": {"pk": scoring_rule.pk}, "scoring:rule_delete": {"pk": scoring_rule.pk},

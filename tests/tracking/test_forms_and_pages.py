@@ -3,8 +3,7 @@ import pytest
 from django.urls import reverse
 
 from contacts.models import Contact, TouchEvent
-from tests.campaigns.sending.conftest import sender, sending_settings, template  # noqa: F401 - fixtures
-from tests.campaigns.sending.test_public import sent  # noqa: F401 - fixture
+from tests.campaigns.sending.conftest import sender, sending_settings, sent, template  # noqa: F401 - fixtures
 from tracking import tokens
 from tracking.models import AnonymousPageView, TrackingSite
 

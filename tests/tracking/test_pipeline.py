@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from contacts.models import Contact, TouchEvent
 from contacts.signals import contact_facts_changed, touch_events_stored
-from tracking import buffer, pipeline
+from tracking import buffer, fastredis, pipeline
 from tracking.records import touch_record
 
 pytestmark = pytest.mark.django_db
@@ -36,16 +36,31 @@ def test_events_wait_in_the_buffer_and_one_doorbell_drains_them(buffered, contac
         pipeline.event_accept(record)
     assert TouchEvent.objects.count() == 0 and buffer.pending() == 5
     assert buffered == ["tracking.tasks.events_drain"]  # the doorbell rang once for five events
-    assert pipeline.events_drain_run(batch_size=2) == 5
-    assert TouchEvent.objects.count() == 5 and buffer.pending() == 0
-    contact.refresh_from_db()
-    assert contact.last_touch_kind == "email_open"
-    assert buffered == ["tracking.tasks.events_drain"]  # nothing left behind: no trailing drain
     pipeline.event_accept(opens(contact, 1, start=timezone.now())[0])
     assert buffered == ["tracking.tasks.events_drain"]  # the bell still rings from the first kick
-    clean_buffer.delete(buffer.BELL)  # its period is over
+    assert pipeline.events_drain_run(batch_size=2, gather_ms=0) == 6
+    assert TouchEvent.objects.count() == 6 and buffer.pending() == 0
+    contact.refresh_from_db()
+    assert contact.last_touch_kind == "email_open"
+    assert buffered == ["tracking.tasks.events_drain"]  # nothing left behind: no successor
     pipeline.event_accept(opens(contact, 1, start=timezone.now() + timedelta(minutes=1))[0])
-    assert buffered == ["tracking.tasks.events_drain"] * 2
+    assert buffered == ["tracking.tasks.events_drain"] * 2  # the drain finished: the next event kicks one at once
+
+
+def test_a_drain_keeps_going_while_records_keep_coming(buffered, contact, monkeypatch):
+    """After a short batch the drain waits for the next to fill instead of ending (fewer, larger transactions)."""
+    records = iter(opens(contact, 4))
+    pipeline.event_accept(next(records))
+    sleeps = []
+
+    def meanwhile(seconds):  # while the drain waits, one more event arrives, then none
+        sleeps.append(seconds)
+        if len(sleeps) <= 3:
+            pipeline.event_accept(next(records))
+
+    monkeypatch.setattr(pipeline.time, "sleep", meanwhile)
+    assert pipeline.events_drain_run(gather_ms=150) == 4
+    assert sleeps == [0.15] * 4 and TouchEvent.objects.count() == 4  # four one-record batches, then an empty take
 
 
 def test_a_drain_that_leaves_records_behind_kicks_one_trailing_drain(buffered, contact, monkeypatch):
@@ -106,6 +121,8 @@ def test_a_crashed_drains_lock_expires_and_only_one_drain_runs_at_a_time(buffere
 
 def test_when_redis_is_down_events_are_stored_synchronously(monkeypatch, contact):
     monkeypatch.setattr(buffer, "client", lambda: redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    monkeypatch.setattr(buffer, "_fast", fastredis.FastConnection(host="127.0.0.1", port=1, db=0, username=None,
+                                                                  password=None, timeout=0.2))
     pipeline.event_accept(opens(contact, 1)[0])
     assert TouchEvent.objects.count() == 1
 

@@ -1,5 +1,5 @@
 """Fixtures for the sending tests: a sender, templates, contacts in a segment snapshot, a broadcast, SMTP."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -8,11 +8,17 @@ from campaigns.models import (
     Campaign,
     CampaignKind,
     CampaignStep,
+    ContactMailPreference,
+    Delivery,
+    DeliveryStatus,
     MessageTemplate,
     SenderProfile,
     StepKind,
+    Suppression,
 )
-from contacts.models import Contact
+from campaigns.sending.materialize import campaign_start
+from campaigns.sending.send import deliveries_send
+from contacts.models import Contact, TouchEvent
 from segments.models import Segment, SegmentMembership
 
 from .smtp import SmtpServer
@@ -94,3 +100,40 @@ def now_fn(moment):
 
 
 __all__ = ["WORKDAY", "make_broadcast", "make_contacts", "make_segment", "now_fn", "stub_context", "timezone"]
+
+
+# -- sent mail, for the public endpoints' tests ------------------------------------------------
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"
+SECRET = "whsec-test-0123456789"
+
+
+@pytest.fixture
+def sent(sender, template, sending_settings):
+    """Two deliveries sent a minute ago (through the in-memory backend); returns them."""
+    sending_settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sending_settings.MAIL_WEBHOOK_SECRET = SECRET
+    contacts = make_contacts(3)
+    campaign = make_broadcast(sender=sender, template=template, segment=make_segment(contacts))
+    moment = timezone.now() - timedelta(minutes=1)
+    campaign_start(campaign, now=moment)
+    Delivery.objects.update(scheduled_at=moment)
+    policy_off_quiet_hours()
+    deliveries_send(ids=list(Delivery.objects.values_list("id", flat=True)), clock=now_fn(moment))
+    rows = list(Delivery.objects.select_related("contact").order_by("id"))
+    assert all(row.status == DeliveryStatus.SENT for row in rows)
+    return rows
+
+
+def policy_off_quiet_hours():
+    from campaigns.models import SendingSettings
+
+    policy = SendingSettings.load()
+    policy.quiet_weekends = policy.quiet_holidays = False
+    policy.quiet_start = policy.quiet_end = policy.quiet_start.replace(hour=0)
+    policy.save()
+
+
+def writes():
+    return (Suppression.objects.count(), TouchEvent.objects.count(), ContactMailPreference.objects.count(),
+            list(Contact.objects.order_by("id").values_list("consent", flat=True)))

@@ -14,6 +14,7 @@ from campaigns.models import (
     SkipReason,
     Suppression,
 )
+from campaigns.sending import signed_links
 from campaigns.sending.materialize import campaign_start
 from campaigns.sending.message import message_id_for
 from campaigns.sending.public import contact_unsubscribe
@@ -64,7 +65,8 @@ def test_every_marketing_message_carries_the_headers_and_the_footer(started, smt
                            "03-1234-5678 / info@rekindle.example.co.jp", f"{BASE}/m/u/{row.token}/"):
                 assert detail in part
         assert "To stop receiving these emails, go to the" in text
-        assert f'<img src="{BASE}/m/o/{row.token}.gif"' in html
+        # The open pixel is signed: delivery, contact and the sending time, no database read when it loads.
+        assert f'<img src="{BASE}{signed_links.open_path(row.pk, row.contact_id, WORKDAY.timestamp())}"' in html
 
 
 def test_html_links_are_rewritten_and_their_destinations_stored_before_sending(started, smtp):
@@ -74,7 +76,9 @@ def test_html_links_are_rewritten_and_their_destinations_stored_before_sending(s
     html = smtp.messages[0].get_body(("html",)).get_content()
     assert list(DeliveryLink.objects.filter(delivery=row).order_by("position").values_list("position", "url")) == [
         (1, "https://example.co.jp/pricing?a=1&b=2"), (2, "http://docs.example.com/guide")]
-    assert html.count(f'href="{BASE}/m/c/{row.token}/1"') == 2 and f'href="{BASE}/m/c/{row.token}/2"' in html
+    first, second = (signed_links.click_path(row.pk, row.contact_id, WORKDAY.timestamp(), url)
+                     for url in ("https://example.co.jp/pricing?a=1&b=2", "http://docs.example.com/guide"))
+    assert html.count(f'href="{BASE}{first}"') == 2 and f'href="{BASE}{second}"' in html
     assert 'href="mailto:sales@example.co.jp"' in html and 'href="#"' in html and "javascript:" not in html
     assert "example.co.jp/pricing" not in html  # only through the click endpoint
     text = smtp.messages[0].get_body(("plain",)).get_content()

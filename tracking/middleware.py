@@ -1,0 +1,34 @@
+"""The signed open pixel, the click redirect and the page-view beacon, served ahead of the session, locale,
+CSRF, auth and message middleware.
+
+They take most of the public traffic and need none of it: no session, no
+user, no language, no form. Placed right after SecurityMiddleware (whose
+headers and HTTPS redirect still apply), this answers those three paths itself,
+which halves their cost (bench/tracking_bench.py). Every other request, and
+any path here that does not match, goes down the stack as usual; the same
+views stay routed in tracking.urls_mail, so `reverse` and the stack without
+this middleware work the same.
+"""
+import re
+
+from campaigns.sending.signed_links import KEY, TARGET
+
+from . import views_public
+
+_ROUTES = ((re.compile(rf"/m/p/{KEY}\.gif\Z"), views_public.open_signed),
+           (re.compile(rf"/m/r/{KEY}/{TARGET}\Z"), views_public.click_signed),
+           (re.compile(r"/t/e\Z"), views_public.beacon))
+
+
+class SignedMailTracking:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if path.startswith(("/m/p/", "/m/r/", "/t/e")):
+            for pattern, view in _ROUTES:
+                match = pattern.match(path)
+                if match:
+                    return view(request, **match.groupdict())
+        return self.get_response(request)
