@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 MAX_URL, MAX_TITLE, MAX_REFERRER, MAX_USER_AGENT, MAX_DETAIL = 2000, 500, 2000, 500, 1000
 MAX_VISITOR_ID = 40
 SHAPES = ("t", "pv", "id")
+TOUCH_KINDS = frozenset(TouchKind.values)  # read once: Django rebuilds `.values` on every access
 
 
 def touch_record(*, contact_id, kind, occurred_at, url="", detail="", source=TouchSource.TRACKING, bot=False,
@@ -64,7 +65,7 @@ def decode(raw):
         record["c"] = int(record["c"]) if record.get("c") else None
         record["b"] = bool(record.get("b"))
         if record["k"] == "t":
-            if record["kind"] not in TouchKind.values or not record["c"]:
+            if record["kind"] not in TOUCH_KINDS or not record["c"]:
                 raise ValueError("bad touch")
             record.update(u=str(record.get("u", ""))[:MAX_URL], d=str(record.get("d", ""))[:MAX_DETAIL],
                           s=record.get("s") or TouchSource.TRACKING, dl=int(record["dl"]) if record.get("dl") else None,

@@ -22,7 +22,12 @@ FIELDS = ("name", "slug", "inactivity_days", "touch_kinds", "conditions", "scope
 REQUIRED = ("name", "inactivity_days", "touch_kinds")
 
 # Scope fields whose values come from a closed set.
-CLOSED_VALUES = {ScopeField.STATUS: ContactStatus.values, ScopeField.LOST_REASON: LostReason.values}
+# The choices' values, read once: Django rebuilds `.values` (and every label) on each access, and rules are
+# cleaned on every alert evaluation.
+TOUCH_KINDS, CONTACT_STATUSES = tuple(TouchKind.values), tuple(ContactStatus.values)
+CONDITION_MATCHES, CONDITION_TYPES, SCOPE_FIELDS = (tuple(ConditionMatch.values), tuple(ConditionType.values),
+                                                    tuple(ScopeField.values))
+CLOSED_VALUES = {ScopeField.STATUS: CONTACT_STATUSES, ScopeField.LOST_REASON: tuple(LostReason.values)}
 SIZE_FIELDS = (ScopeField.COMPANY_SIZE_MIN, ScopeField.COMPANY_SIZE_MAX)
 
 
@@ -117,16 +122,16 @@ def _clean_touch_kinds(value, problems):
     if not isinstance(value, list) or not value:
         problems.append(_("Pick at least one touch kind that counts as a touch."))
         return value
-    unknown = [kind for kind in value if kind not in TouchKind.values]
+    unknown = [kind for kind in value if kind not in TOUCH_KINDS]
     for kind in unknown:
         problems.append(
             _('Unknown touch kind "%(kind)s". Known kinds: %(known)s.')
-            % {"kind": kind, "known": _listed(TouchKind.values)}
+            % {"kind": kind, "known": _listed(TOUCH_KINDS)}
         )
     if unknown:
         return value
     # Canonical order, no duplicates: equal definitions compare equal.
-    return [kind for kind in TouchKind.values if kind in value]
+    return [kind for kind in TOUCH_KINDS if kind in value]
 
 
 def _clean_conditions(value, problems):
@@ -134,7 +139,7 @@ def _clean_conditions(value, problems):
         problems.append(_('Conditions must be an object with "match" ("any" or "all") and "items".'))
         return value
     match = value.get("match", ConditionMatch.ANY.value)
-    if match not in ConditionMatch.values:
+    if match not in CONDITION_MATCHES:
         problems.append(_('Unknown match "%(match)s"; use "any" or "all".') % {"match": match})
     items = value.get("items", [])
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
@@ -150,10 +155,10 @@ def _clean_condition(position, item, problems):
         problems.append(_("%(where)s must be an object.") % {"where": where})
         return item
     kind = item.get("type")
-    if kind not in ConditionType.values:
+    if kind not in CONDITION_TYPES:
         problems.append(
             _('%(where)s: unknown condition type "%(type)s". Known types: %(known)s.')
-            % {"where": where, "type": kind, "known": _listed(ConditionType.values)}
+            % {"where": where, "type": kind, "known": _listed(CONDITION_TYPES)}
         )
         return item
     allowed = {ConditionType.STATUS_IN: {"type", "values"}, ConditionType.DEAL_STAGE_UNCHANGED_DAYS: {"type", "days"},
@@ -161,7 +166,7 @@ def _clean_condition(position, item, problems):
     for key in sorted(set(item) - allowed):
         problems.append(_('%(where)s: unexpected key "%(key)s".') % {"where": where, "key": key})
     if kind == ConditionType.STATUS_IN:
-        values = _clean_value_list(item.get("values"), problems, where, ContactStatus.values, _("status"))
+        values = _clean_value_list(item.get("values"), problems, where, CONTACT_STATUSES, _("status"))
         return {"type": kind, "values": values}
     if kind == ConditionType.DEAL_STAGE_UNCHANGED_DAYS:
         label = _("%(where)s: the deal stage age") % {"where": where}
@@ -210,10 +215,10 @@ def _clean_scope_item(position, item, problems):
             problems.append(
                 _('%(where)s: "%(key)s" is not a usable custom attribute name.') % {"where": where, "key": key}
             )
-    elif field not in ScopeField.values:
+    elif field not in SCOPE_FIELDS:
         problems.append(
             _('%(where)s: unknown field "%(field)s". Known fields: %(known)s, attribute:<name>.')
-            % {"where": where, "field": field, "known": _listed(ScopeField.values)}
+            % {"where": where, "field": field, "known": _listed(SCOPE_FIELDS)}
         )
         return item
     if op not in ScopeOp.values:
