@@ -38,11 +38,14 @@ def _decorate(alerts):
 
 def _inbox_context(request):
     now = timezone.now()
+    # The version first, then the rows: an alert committed in between makes the rows newer than the version, so
+    # the next poll fetches again. The other order could pair an old list with a new version, and the page would
+    # then wait for some later change to show that alert.
+    version = selectors.inbox_version(request.user, now=now)
     rows = selectors.inbox(request.user, now=now)
     _decorate(rows["active"])
     _decorate(rows["done"])
-    return {"rows": rows, "version": selectors.inbox_version(request.user, now=now),
-            "outcome_form": OutcomeForm(), "snooze_form": SnoozeForm(), "now": now}
+    return {"rows": rows, "version": version, "outcome_form": OutcomeForm(), "snooze_form": SnoozeForm(), "now": now}
 
 
 @role_required(*ALL_ROLES)

@@ -87,6 +87,11 @@ def seed():
     TrackingSite.objects.all().delete()
     Delivery.objects.filter(step__campaign__name="Tracking bench").delete()
     TouchEvent.objects.all().delete()
+    # Earlier runs' alerts, intakes and notifications (their retries would run during this one's measurements).
+    from alerts.models import Alert, AlertGate, AlertIntake, Notification
+
+    for model in (Notification, Alert, AlertGate, AlertIntake):
+        model.objects.all().delete()
     site = TrackingSite.objects.create(name="Bench", allowed_origins=[ORIGIN])
     sender = SenderProfile.objects.create(name=f"Bench {uuid.uuid4().hex[:6]}", from_name="Bench",
                                           from_email="bench@example.com")
@@ -122,7 +127,7 @@ def server_env(buffered):
             "PUBLIC_PAGE_RATE_PER_MINUTE": "0", "CELERY_TASK_ALWAYS_EAGER": "0", "DEBUG": "0",
             "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": settings.REDIS_URL,
             "CELERY_RESULT_BACKEND": settings.REDIS_URL, "TRACKING_DRAIN_INTERVAL": "2", "TRACKING_QUEUE": "tracking",
-            "ALERTS_QUEUE": "alerts"}
+            "ALERTS_QUEUE": "alerts", "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
 
 
 class Server:
@@ -415,8 +420,11 @@ class AlertProbe(threading.Thread):
 
         per = Alert.objects.filter(contact_id__in=self.used).values("contact_id", "trigger_id").annotate(n=Count("id"))
         duplicates = sum(row["n"] - 1 for row in per)
+        missed = [(pk, stored is not None,
+                   list(Alert.objects.filter(contact_id=pk).values_list("status", "assignee_id")))
+                  for pk, (_name, _started, stored) in self.outstanding.items()]
         return (f"alert latency, {label}: request → alert stored {visible(self.stored)}; → in the inbox feed "
-                f"{visible(self.seen)}; missed {len(self.outstanding)}, duplicates {duplicates}")
+                f"{visible(self.seen)}; missed {len(self.outstanding)} {missed or ''}, duplicates {duplicates}")
 
 
 def alert_setup():

@@ -51,6 +51,27 @@ def test_feed_answers_204_while_nothing_changed_and_the_new_list_when_an_alert_a
     assert "Viewed https://example.jp/pricing" in data["html"]
 
 
+def test_an_alert_committed_while_the_feed_answers_is_not_lost_to_the_next_poll(rep, client, monkeypatch):
+    """The feed reads its version, then its rows: an alert landing in between must make the next poll refetch."""
+    from alerts import selectors
+
+    client.force_login(rep)
+    contact = make_contact(last_touch_days=1, owner=rep, last_name="間に合う")
+    rows_of = selectors.inbox
+
+    def rows_after_an_alert_lands(user, *, now):
+        monkeypatch.setattr(selectors, "inbox", rows_of)
+        rows = rows_of(user, now=now)  # the list as it was read …
+        evaluate_batch([touch(contact, url="https://example.jp/pricing")])  # … then an alert commits
+        return rows
+
+    monkeypatch.setattr(selectors, "inbox", rows_after_an_alert_lands)
+    first = client.get(reverse("alerts:feed")).json()
+    assert first["open"] == []
+    again = client.get(reverse("alerts:feed"), {"v": first["v"]})
+    assert again.status_code == 200 and [item["title"] for item in again.json()["open"]] == ["間に合う"]
+
+
 def test_a_rep_sees_own_and_unassigned_alerts_but_not_another_reps(rep, other_rep, client):
     mine = make_contact(last_touch_days=1, owner=rep, last_name="Mine")
     theirs = make_contact(last_touch_days=1, owner=other_rep, last_name="Theirs")
