@@ -23,10 +23,10 @@ class RekindleLogoutView(auth_views.LogoutView):
 
 
 def home(request):
-    """Reps land on their call list (own contacts first); marketers and admins on the overview."""
+    """Reps land on their alert inbox (which links to their call list); marketers and admins on the dashboard."""
     if has_role(request.user, Role.INSIDE_SALES) and not has_role(request.user, Role.ADMIN, Role.MARKETER):
-        return redirect("scoring:call_list")
-    return redirect("contacts:overview")
+        return redirect("alerts:inbox")
+    return redirect("reports:dashboard")
 
 
 @never_cache  # the response to a create carries the token: no cache may keep it

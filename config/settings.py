@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "campaigns",
     "tracking",
     "alerts",
+    "reports",
     "api",
 ]
 
@@ -253,6 +254,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.scores_recompute",
         "schedule": 3600.0,
         "options": {"expires": 3300},
+    },
+    # Dashboard snapshots (reports.snapshots): yesterday and today in the workspace calendar, replaced set-based.
+    # Hourly: the first run after local midnight closes yesterday, the others keep today's point current.
+    "compute-dashboard-snapshots": {
+        "task": "reports.tasks.daily_snapshots_compute",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
     },
 }
 # Sending: find due deliveries (scheduled_at in the database, never long ETAs in Redis) and repair leases.

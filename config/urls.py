@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("scoring.urls")),  # /scoring/… and /calls/
     path("campaigns/", include("campaigns.urls")),
     path("alerts/", include("alerts.urls")),
+    path("reports/", include("reports.urls")),
     # public: links in sent mail (campaigns' pages; the open pixel and click on tracking's event pipeline)
     path("m/", include("tracking.urls_mail")),
     path("", include("tracking.urls_public")),  # public: /t.js, the page-view beacon /t/e, forms /t/f

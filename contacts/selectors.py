@@ -274,18 +274,6 @@ def days_between(moment, today, tz):
 
 # -- overview ---------------------------------------------------------------
 
-def overview_counts(*, today, tz, silent_days=180):
-    """Contacts in total and per status, each with how many are silent. One query."""
-    rows = (Contact.objects.order_by().values_list("status")
-            .annotate(total=Count("id"), silent=Count("id", filter=silent_q(days=silent_days, today=today, tz=tz))))
-    by_status = {status: {"total": total, "silent": silent} for status, total, silent in rows}
-    return {
-        "total": sum(row["total"] for row in by_status.values()),
-        "silent": sum(row["silent"] for row in by_status.values()),
-        "by_status": by_status,
-    }
-
-
 def overview_lapsing(*, today):
     """Active contracts lapsing within 30/60/90 days: count and amount each. One query."""
     windows = {}

@@ -53,6 +53,18 @@ def persona_client(client):
 
     return login
 
+
+def browser_login(page, live_server, username, password, *, language=None):
+    """Log in through the login page, as a person does; `language` ("en", "ja") sets the language cookie first."""
+    if language:
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
 @pytest.fixture(scope="session")
 def browser():
     # The sync Playwright API runs an event loop in this thread; Django's ORM

@@ -1,11 +1,11 @@
-"""Contact pages: the list, one contact, and the overview dashboard.
+"""Contact pages: the list and one contact (the old overview address redirects to the dashboard).
 
 Views validate the query string and delegate; queries live in selectors.
 """
 from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ALL_ROLES, Role, has_role, role_required
@@ -163,18 +163,7 @@ def contact_detail(request, pk):
     })
 
 
-@role_required(Role.ADMIN, Role.MARKETER)
+@role_required(*ALL_ROLES)
 def overview(request):
-    today, tz = _workspace_today()
-    counts = selectors.overview_counts(today=today, tz=tz, silent_days=180)
-    statuses = [{"value": value, "label": label, **counts["by_status"].get(value, {"total": 0, "silent": 0})}
-                for value, label in ContactStatus.choices]
-    return render(request, "contacts/overview.html", {
-        "nav": "dashboard",
-        "today": today,
-        "counts": counts,
-        "statuses": statuses,
-        "silent_days": 180,
-        "lapsing": selectors.overview_lapsing(today=today),
-        "imports": selectors.recent_imports(),
-    })
+    """The old overview's address: the dashboard (reports) replaced it; reps go on from there to their inbox."""
+    return redirect("reports:dashboard")

@@ -21,7 +21,7 @@ EXPECTED = {
     "logout": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # logout is POST only
     "set_language": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 302},  # GET just redirects back
     "home": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 302},
-    "contacts:overview": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "contacts:overview": {ANON: 302, REP: 302, MARKETER: 302, ADMIN: 302},  # moved: redirects to the dashboard
     "contacts:list": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
     "contacts:detail": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
     "contacts:import_list": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
@@ -115,6 +115,15 @@ EXPECTED = {
     "tracking:site_edit": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "tracking:buffer": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 200},
     "tracking:buffer_resolve": {ANON: 302, REP: 403, MARKETER: 403, ADMIN: 405},
+    # Reports: campaign and rescue reports for marketers and admins; the dormancy report for everyone (a rep's is
+    # scoped to the contacts they own); the index lists what the role may open.
+    "reports:dashboard": {ANON: 302, REP: 302, MARKETER: 200, ADMIN: 200},  # a rep is sent to the alert inbox
+    "reports:index": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
+    "reports:report_campaigns": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "reports:report_campaign": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "reports:report_rescues": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "reports:report_rescue": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
+    "reports:report_dormancy": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
     "api:event_ingest": {ANON: 401, REP: 403, MARKETER: 405, ADMIN: 405},  # POST only
     # Alerts: every role has an inbox (its own alerts); the team view, triggers and webhooks are for managers.
     "alerts:inbox": {ANON: 302, REP: 200, MARKETER: 200, ADMIN: 200},
@@ -163,7 +172,8 @@ def _flow_args(sender, segment):
                                    phases=[], options=[])
     return {"campaigns:sequence_edit": {"pk": sequence.pk}, "campaigns:playbook_edit": {"pk": playbook.pk},
             "campaigns:flow_detail": {"pk": sequence.pk}, "campaigns:flow_start": {"pk": sequence.pk},
-            "campaigns:call_task_done": {"pk": 1}, "rescue:options": {"token": "not-a-real-token"}}
+            "campaigns:call_task_done": {"pk": 1}, "rescue:options": {"token": "not-a-real-token"},
+            "reports:report_rescue": {"pk": playbook.pk}}
 
 
 def _recurring_args(sender, segment, template):
@@ -232,7 +242,8 @@ def url_args(marketer, tmp_path):
         "mail:open_signed": {"key": "1-1-1-" + "A" * 16},
         "mail:click_signed": {"key": "1-1-1-" + "A" * 16, "target": "aHR0cHM6Ly9leGFtcGxlLmNvbS8"},
         **{name: {"pk": campaign.pk} for name in ("campaigns:detail", "campaigns:broadcast_edit", "campaigns:start",
-                                                    "campaigns:pause", "campaigns:resume", "campaigns:cancel")},
+                                                    "campaigns:pause", "campaigns:resume", "campaigns:cancel",
+                                                    "reports:report_campaign")},
         "scoring:rule_edit": {"pk": scoring_rule.pk}, "scoring:rule_delete": {"pk": scoring_rule.pk},
         "contacts:detail": {"pk": contact.pk}, "contacts:import_detail": {"pk": job.pk},
         "dormancy:detail": {"pk": rule.pk}, "dormancy:edit": {"pk": rule.pk},
@@ -270,8 +281,7 @@ def test_every_url_for_every_role(client, persona, rep, marketer, admin_user, ur
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("persona", "target"), [(REP, "/calls/"), (MARKETER, "/contacts/overview/"),
-                                                 (ADMIN, "/contacts/overview/")])
+@pytest.mark.parametrize(("persona", "target"), [(REP, "/alerts/"), (MARKETER, "/reports/"), (ADMIN, "/reports/")])
 def test_home_page_depends_on_role(client, persona, target, rep, marketer, admin_user):
     client.force_login({REP: rep, MARKETER: marketer, ADMIN: admin_user}[persona])
     response = client.get(reverse("home"))

@@ -8,19 +8,10 @@ from alerts.routing import rep_duty_set
 from alerts.services import alert_claim, alert_outcome_log
 from contacts.models import Contact, ContactStatus, Contract, LostReason, TouchKind
 from contacts.services import touch_event_record
+from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EVIL = "<script>window.__pwned=1</script>"
-
-
-def _login(page, live_server, username, password):  # noqa: F811
-    # English screenshots: the source language of the new strings.
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _dormant(email, last_name, owner, days=240, **fields):
@@ -36,7 +27,7 @@ def test_inbox_shows_a_new_alert_live_and_never_runs_script_from_the_url(live_se
     contact = _dormant("kato@example.co.jp", "加藤 健", rep, title="情報システム部 部長")
     Contract.objects.create(contact=contact, external_id="C-1042", plan="Standard", expires_at="2026-03-31",
                             status="lapsed")
-    _login(page, live_server, "rep1", "pw-rep1-1234")
+    browser_login(page, live_server, "rep1", "pw-rep1-1234", language="en")
     page.goto(f"{live_server.url}/alerts/")
     assert page.locator("#inbox-empty").is_visible()
 
@@ -96,7 +87,7 @@ def test_team_view_colours_open_alerts_by_age(live_server, page, screenshot, rep
                                        touches_by_contact={}, now=now - timezone.timedelta(minutes=50))
     alert_claim(alert=fired, user=rep, now=now - timezone.timedelta(minutes=48))
     alert_outcome_log(alert=fired, user=rep, outcome=Outcome.REACHED, now=now - timezone.timedelta(minutes=40))
-    _login(page, live_server, "admin1", "pw-admin1-1234")
+    browser_login(page, live_server, "admin1", "pw-admin1-1234", language="en")
     page.goto(f"{live_server.url}/alerts/team/")
     assert page.locator("#open-alerts tr.sla-late").count() == 1
     assert page.locator("#open-alerts tr.sla-warn").count() == 1

@@ -8,6 +8,7 @@ from contacts.models import Contact, ContactStatus, LostReason, TouchKind
 from contacts.services import touch_event_record
 from dormancy.models import DormancyRule
 from dormancy.services import dormancy_rule_create
+from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,14 +26,6 @@ def _contact(email, last_name, days_silent, **fields):
     return contact
 
 
-def _login(page, live_server, username, password):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/contacts/**")
-
-
 def test_admin_changes_the_threshold_sees_the_preview_then_saves_version_2(live_server, page, screenshot,
                                                                           admin_user):
     # Transactional tests flush what the migrations created (after the first such test): ship it again.
@@ -41,7 +34,7 @@ def test_admin_changes_the_threshold_sees_the_preview_then_saves_version_2(live_
     _contact("aoki@example.co.jp", "青木", 200, lost_reason=LostReason.COMPETITOR)
     baba = _contact("baba@example.co.jp", "馬場", 100, lost_reason=LostReason.PENDING)
     _contact("chiba@example.co.jp", "千葉", 30)
-    _login(page, live_server, "admin1", "pw-admin1-1234")
+    browser_login(page, live_server, "admin1", "pw-admin1-1234")
 
     page.goto(f"{live_server.url}/dormancy/")
     assert page.inner_text("#rules tr[data-slug=default] .member-count") == "1"

@@ -2,6 +2,7 @@
 import pytest
 
 from contacts.models import Contact
+from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,20 +14,13 @@ CSV_CP932 = (
 ).encode("cp932")
 
 
-def _login(page, live_server, username, password):
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-
-
 def test_marketer_imports_cp932_file_with_one_bad_row_choosing_good_rows(
     live_server, page, screenshot, marketer, tmp_path
 ):
     path = tmp_path / "顧客リスト.csv"
     path.write_bytes(CSV_CP932)
-    _login(page, live_server, "marketer1", "pw-marketer1-1234")
-    page.wait_for_url(f"{live_server.url}/contacts/**")
+    browser_login(page, live_server, "marketer1", "pw-marketer1-1234")
+    page.wait_for_url(f"{live_server.url}/reports/")  # a marketer lands on the dashboard
 
     page.goto(f"{live_server.url}/contacts/imports/new/")
     page.check("input[name=kind][value=contacts]")

@@ -15,9 +15,6 @@ from contacts.models import (
     ContactTouchSummary,
     Contract,
     ContractStatus,
-    ImportJob,
-    ImportKind,
-    ImportStatus,
     LostReason,
     Tag,
     TouchEvent,
@@ -395,48 +392,10 @@ def test_contact_page_query_count_is_fixed(persona_client, marketer, sato_histor
 
 
 # -- overview -----------------------------------------------------------------
+# The overview's tiles, lapsing windows and recent imports moved to the dashboard (tests/reports).
 
-def test_overview_counts_contacts_silence_and_lapsing_contracts(persona_client, marketer, people,
-                                                              django_assert_num_queries):
-    for contact, expires, amount, status in [
-        (people["sato"], date(2025, 6, 15), "1000000", ContractStatus.ACTIVE),  # today: day 0 of the window
-        (people["suzuki"], date(2025, 7, 20), "2500000", ContractStatus.ACTIVE),  # 35 days
-        (people["ito"], date(2025, 9, 13), "400000", ContractStatus.ACTIVE),  # 90 days
-        (people["takahashi"], date(2025, 6, 20), "999999", ContractStatus.CANCELLED),
-        (people["tanaka"], date(2025, 6, 14), "777777", ContractStatus.ACTIVE),  # lapsed yesterday
-    ]:
-        Contract.objects.create(contact=contact, external_id=f"C-{contact.pk}", expires_at=expires,
-                                amount=Decimal(amount), status=status)
-    ImportJob.objects.create(kind=ImportKind.CONTACTS, original_name="名刺.csv", stored_path="/tmp/x.csv",
-                             status=ImportStatus.DONE, total_rows=1200, created_by=marketer)
+@pytest.mark.parametrize(("persona", "target"), [("marketer", "/reports/"), ("rep", "/reports/")])
+def test_overview_address_redirects_to_the_dashboard(persona_client, persona, target, request):
+    response = persona_client(request.getfixturevalue(persona)).get(reverse("contacts:overview"))
 
-    client = persona_client(marketer)
-    # session, user, roles, contact counts, contract sums, imports
-    with django_assert_num_queries(6):
-        response = client.get(reverse("contacts:overview"))
-
-    assert response.context["nav"] == "dashboard"
-    counts = response.context["counts"]
-    assert (counts["total"], counts["silent"]) == (5, 1)
-    assert {s["value"]: (s["total"], s["silent"]) for s in response.context["statuses"]} == {
-        "lead": (1, 1), "opportunity": (1, 0), "customer": (1, 0), "former_customer": (1, 0), "lost": (1, 0),
-    }
-    assert response.context["lapsing"] == [
-        {"days": 30, "count": 1, "amount": Decimal("1000000")},
-        {"days": 60, "count": 2, "amount": Decimal("3500000")},
-        {"days": 90, "count": 3, "amount": Decimal("3900000")},
-    ]
-    assertContains(response, "¥3,900,000")
-    assertContains(response, f'href="{LIST}?scope=all&amp;lapsing=30"')
-    assertContains(response, f'href="{LIST}?scope=all&amp;silent=180&amp;sort=last_touch"')
-    assertContains(response, f'href="{LIST}?scope=all&amp;status=lost"')
-    assertContains(response, "名刺.csv")
-
-
-def test_overview_tile_link_leads_to_the_same_number_of_contacts(persona_client, marketer, people):
-    client = persona_client(marketer)
-    silent = client.get(reverse("contacts:overview")).context["counts"]["silent"]
-
-    listed = client.get(LIST, {"scope": "all", "silent": "180", "sort": "last_touch"})
-
-    assert listed.context["paginator"].count == silent == 1
+    assert (response.status_code, response["Location"]) == (302, target)

@@ -1,0 +1,201 @@
+"""Dormancy report: who is dormant (by reason, industry, company size, owner, length of silence) and how
+contacts moved between active and dormant month by month.
+
+Dormant means a member of the chosen dormancy rule (dormancy.rules), as of
+the range's last day: today's members read the stored latest touches, an
+earlier day replays the events up to it (dormancy.selectors). A rep sees
+only the contacts they own (`owner`).
+
+The monthly flow compares the rule's members at consecutive month ends (the
+day before the range is the starting point; the last month ends on the
+range's last day): "went dormant" were not members at the previous month end
+and are at this one, "left dormancy" the reverse (a counted touch, mostly —
+or a change of status or deal stage). A contact that went dormant and came
+back inside one month shows in neither. "Reactivated" counts the contacts a
+rep marked reactivated that month (alerts.Reactivation: a meeting booked from
+an alert).
+"""
+from datetime import date, timedelta
+
+import pandas as pd
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Case, CharField, Count, ExpressionWrapper, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from alerts.models import Reactivation
+from contacts.models import Contact, LostReason, TouchKind
+from contacts.rules import start_of_day, workspace_tz
+from contacts.selectors import user_display_name
+from dormancy.models import DormancyRule
+from dormancy.rules import clean_definition, dormant_as_of_q, dormant_q
+
+DEFAULT_RULE = "default"
+SIZE_BUCKETS = ((1000, "1000+"), (250, "250–999"), (50, "50–249"), (10, "10–49"), (0, "1–9"))
+SILENCE_BUCKETS = ((730, "730+"), (365, "365–729"), (180, "180–364"), (90, "90–179"), (0, "0–89"))
+
+
+def report_rules():
+    return list(DormancyRule.objects.filter(is_active=True).order_by("name", "pk"))
+
+
+def rule_for(slug):
+    """The rule a report asks for (?rule=slug), else the default one, else the first active one."""
+    rules = DormancyRule.objects.filter(is_active=True)
+    return (rules.filter(slug=slug).first() if slug else None) or rules.filter(slug=DEFAULT_RULE).first() \
+        or rules.order_by("name", "pk").first()
+
+
+def _members_q(rule, *, as_of, today):
+    """The rule's members on `as_of`.
+
+    Today reads the stored latest touches. A past day replays the events,
+    but only for contacts touched after it: when every touch kind counts, a
+    contact whose latest touch (last_touch_at, kept from counted touches
+    only) is on or before `as_of` stood then exactly where its columns say,
+    so the index probes run for the few who moved since (AND short-circuits).
+    """
+    tz = workspace_tz()
+    if as_of >= today:
+        return dormant_q(rule, today=as_of, tz=tz)
+    replayed = dormant_as_of_q(rule, as_of=as_of, tz=tz)
+    if set(clean_definition(rule)["touch_kinds"]) != set(TouchKind.values):
+        return replayed
+    later = Q(last_touch_at__gte=start_of_day(as_of + timedelta(days=1), tz))
+    return (~later & dormant_q(rule, today=as_of, tz=tz)) | (later & replayed)
+
+
+def _scoped(owner):
+    contacts = Contact.objects.all()
+    return contacts.filter(owner=owner) if owner is not None else contacts
+
+
+def _size_bucket():
+    whens = [When(company__employee_count__gte=low, then=Value(label)) for low, label in SIZE_BUCKETS]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def _silence_bucket(as_of):
+    """Days silent on `as_of`, bucketed in SQL; "after" when the contact's latest touch is after `as_of`."""
+    tz = workspace_tz()
+    after = start_of_day(as_of + timedelta(days=1), tz)
+    whens = [When(last_touch_at__gte=after, then=Value("after"))]
+    whens += [When(last_touch_at__lt=start_of_day(as_of - timedelta(days=days - 1), tz), then=Value(label))
+              for days, label in SILENCE_BUCKETS if days]
+    whens += [When(last_touch_at__isnull=True, then=Value("never"))]
+    return Case(*whens, default=Value("0–89"), output_field=CharField())
+
+
+def dormant_breakdown(rule, date_range, *, today, owner=None):
+    """{"reason", "industry", "size", "owner", "silence"}: DataFrames of member counts, from one GROUP BY."""
+    as_of = min(date_range.end, today)
+    rows = (_scoped(owner).filter(_members_q(rule, as_of=as_of, today=today))
+            .annotate(size=_size_bucket(), silence=_silence_bucket(as_of),
+                      industry=Coalesce("company__industry", Value(""), output_field=CharField()))
+            .values("lost_reason", "industry", "size", "owner_id", "silence").annotate(n=Count("id")).order_by())
+    frame = pd.DataFrame.from_records(list(rows), columns=["lost_reason", "industry", "size", "owner_id", "silence",
+                                                           "n"])
+    reasons = dict(LostReason.choices)
+    owners = _owner_names(frame["owner_id"].dropna().unique())
+    silence_labels = {
+        "730+": _("2 years or more"), "365–729": _("1–2 years"), "180–364": _("180–364 days"),
+        "90–179": _("90–179 days"), "0–89": _("under 90 days"), "never": _("Never touched"),
+        "after": _("Touched again since"),
+    }
+    silence_order = list(silence_labels)
+    return {
+        "reason": _counted(frame, "lost_reason", _("Reason"),
+                           lambda v: str(reasons.get(v, _("No reason recorded"))), order=[*LostReason.values, ""]),
+        "industry": _counted(frame, "industry", _("Industry"), lambda v: v or _("Unknown")),
+        "size": _counted(frame, "size", _("Company size (employees)"), lambda v: v or _("Unknown"),
+                         order=[label for _low, label in SIZE_BUCKETS] + [""]),
+        "owner": _counted(frame, "owner_id", _("Owner"),
+                          lambda v: owners.get(v, _("No owner")) if not pd.isna(v) else _("No owner")),
+        "silence": _counted(frame, "silence", _("Silent for"), lambda v: str(silence_labels.get(v, v)),
+                            order=silence_order),
+        "as_of": as_of,
+        "total": int(frame["n"].sum()),
+    }
+
+
+def _owner_names(ids):
+    users = get_user_model().objects.filter(pk__in=[int(pk) for pk in ids])
+    return {pk: user_display_name(u, f, last) for pk, u, f, last
+            in users.values_list("pk", "username", "first_name", "last_name")}
+
+
+def _counted(frame, column, header, label, order=None):
+    counts = frame.groupby(column, dropna=False)["n"].sum()
+    if order is not None:
+        counts = counts.reindex([key for key in order if key in counts.index])
+    else:
+        counts = counts.sort_values(ascending=False, kind="stable")
+    total = counts.sum()
+    return pd.DataFrame({
+        header: [label(key) for key in counts.index],
+        _("Dormant contacts"): counts.to_numpy(dtype=int),
+        _("Share (%)"): (counts / total * 100).round(1).to_numpy() if total else [],
+    })
+
+
+def month_ends(date_range):
+    """[(month label, first day, last day)] covering the range, the first and last months cut to it."""
+    months, day = [], date(date_range.start.year, date_range.start.month, 1)
+    while day <= date_range.end:
+        following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        months.append((day.strftime("%Y-%m"), max(day, date_range.start),
+                       min(following - timedelta(days=1), date_range.end)))
+        day = following
+    return months
+
+
+def dormancy_flow(rule, date_range, *, today, owner=None):
+    """Per month: dormant at its start and end, went dormant, left dormancy, reactivated.
+
+    Each month end's membership is one boolean per contact, computed once and
+    grouped on (at most 2^(months + 1) rows); the flows are sums over them.
+    """
+    months = month_ends(date_range)
+    ends = [months[0][1] - timedelta(days=1)] + [last for _label, _first, last in months]
+    states = {f"s{i}": ExpressionWrapper(_members_q(rule, as_of=min(end, today), today=today),
+                                         output_field=BooleanField()) for i, end in enumerate(ends)}
+    rows = _scoped(owner).annotate(**states).values(*states).annotate(n=Count("id")).order_by()
+    frame = pd.DataFrame.from_records(list(rows), columns=[*states, "n"])
+    for column in states:
+        frame[column] = frame[column].astype(bool)
+    reactivated = _reactivations_by_month(months, owner=owner)
+
+    def count(mask):
+        return int(frame.loc[mask, "n"].sum())
+
+    rows = []
+    for i, (label, _first, _last) in enumerate(months, start=1):
+        before, after = frame[f"s{i - 1}"], frame[f"s{i}"]
+        rows.append({
+            _("Month"): label,
+            _("Dormant at the start"): count(before),
+            _("Went dormant"): count(after & ~before),
+            _("Left dormancy"): count(before & ~after),
+            _("Reactivated (meeting booked)"): reactivated.get(label, 0),
+            _("Dormant at the end"): count(after),
+        })
+    return pd.DataFrame(rows)
+
+
+def _reactivations_by_month(months, *, owner):
+    tz = workspace_tz()
+    whens = [When(at__gte=start_of_day(first, tz), at__lt=start_of_day(last + timedelta(days=1), tz),
+                  then=Value(i)) for i, (_label, first, last) in enumerate(months)]
+    rows = Reactivation.objects.filter(contact__in=_scoped(owner).values("pk")) if owner is not None \
+        else Reactivation.objects.all()
+    rows = (rows.annotate(month=Case(*whens, default=Value(-1), output_field=IntegerField()))
+            .filter(~Q(month=-1)).values("month").annotate(n=Count("contact_id", distinct=True)).order_by())
+    return {months[row["month"]][0]: row["n"] for row in rows}
+
+
+def flow_chart(flow):
+    if flow.empty:
+        return {"labels": [], "series": []}
+    keys = [_("Went dormant"), _("Left dormancy"), _("Reactivated (meeting booked)")]
+    return {"labels": list(flow[_("Month")]),
+            "series": [{"label": key, "data": [int(v) for v in flow[key]]} for key in keys]}

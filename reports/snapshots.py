@@ -1,0 +1,217 @@
+"""Daily aggregates for the dashboard, set-based: one INSERT … SELECT … GROUP BY per metric.
+
+`day_snapshot_compute(day=…)` replaces everything stored for `day` in one
+transaction (delete, then insert), so recomputing a day is idempotent and a
+reader never sees half a day. Days are calendar days in the workspace time
+zone; bot-flagged touch events never count.
+
+- Dormancy, per active rule: members on the day and on the day before (the
+  rule's set-based filter, `dormancy.rules`), hence newly dormant (in today,
+  not yesterday) and reactivated (in yesterday, not today). Today reads the
+  stored latest touches; a past day replays the events up to it for the
+  contacts touched since, and reads the stored touches for everyone else.
+- Campaign funnel, per campaign and send day, in messages: a message counts
+  as opened, clicked, revisited or meeting booked when its contact did that
+  within ATTRIBUTION_DAYS after it was sent (a click also proves an open);
+  delivered is sent minus hard bounces reported after the send; renewed is a
+  rescue option chosen in the campaign within the window, or the message's
+  contract (playbooks) now renewed.
+- Alert response, per rep and claim day: alerts claimed, summed wait from
+  firing to claim, and how many were claimed within an hour.
+"""
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from alerts.models import Alert, Outcome
+from campaigns.models import (
+    CampaignStep,
+    Delivery,
+    DeliveryStatus,
+    RescueChoice,
+    Suppression,
+    SuppressionReason,
+)
+from contacts.models import Contact, Contract, ContractStatus, TouchEvent, TouchKind
+from contacts.rules import start_of_day, workspace_tz
+from dormancy.models import DormancyRule
+from dormancy.rules import dormant_as_of_q, dormant_q
+
+from .models import AlertResponseDay, CampaignFunnelDay, DormancyDay
+
+ATTRIBUTION_DAYS = 7
+ONE_DAY = timedelta(days=1)
+_LOCK_KEY = 0x5245504F  # "REPO": one day's recompute at a time (PostgreSQL advisory lock)
+
+
+METRICS = ("dormancy", "funnel", "alerts")
+
+
+def day_snapshot_compute(*, day, today, now=None, metrics=METRICS):
+    """Replace the stored aggregates of `day` (≤ `today`); returns {metric: rows written}."""
+    now = now or timezone.now()
+    tz = workspace_tz()
+    writers = {
+        "dormancy": (DormancyDay, lambda: _dormancy_insert(day=day, today=today, tz=tz, now=now)),
+        "funnel": (CampaignFunnelDay, lambda: _funnel_insert(day=day, tz=tz, now=now)),
+        "alerts": (AlertResponseDay, lambda: _alerts_insert(day=day, tz=tz, now=now)),
+    }
+    written = {}
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        for metric in metrics:
+            model, write = writers[metric]
+            model.objects.filter(day=day).delete()
+            written[metric] = write()
+    return written
+
+
+def daily_snapshots_compute(*, today, now=None):
+    """What beat runs (hourly): yesterday and today in full, and the funnel of the days before whose
+    attribution window is still open (a message sent then can still be opened)."""
+    for offset in range(ATTRIBUTION_DAYS + 1, 1, -1):
+        day_snapshot_compute(day=today - timedelta(days=offset), today=today, now=now, metrics=("funnel",))
+    return {day: day_snapshot_compute(day=day, today=today, now=now) for day in (today - ONE_DAY, today)}
+
+
+def backfill_snapshots_compute(*, days, today, now=None):
+    """The last `days` days up to today, oldest first, each day in its own transaction."""
+    return {today - timedelta(days=offset): day_snapshot_compute(day=today - timedelta(days=offset), today=today,
+                                                                 now=now)
+            for offset in range(days - 1, -1, -1)}
+
+
+# -- dormancy ---------------------------------------------------------------
+
+def _members_q(rule, *, day, today, tz):
+    """The rule's members on `day`, cheaply: replaying the events only for contacts touched since.
+
+    A contact whose latest counted touch (Contact.last_touch_at, bots never
+    count) is on or before `day` has nothing newer in its stored latest
+    touches, so the stored-touch filter evaluated for `day` says what a
+    replay would; only contacts touched after `day` (few, for recent days)
+    need their events read.
+    """
+    if day >= today:
+        return dormant_q(rule, today=day, tz=tz)
+    settled = Q(last_touch_at__isnull=True) | Q(last_touch_at__lt=start_of_day(day + ONE_DAY, tz))
+    return (settled & dormant_q(rule, today=day, tz=tz)) | (~settled & dormant_as_of_q(rule, as_of=day, tz=tz))
+
+
+def _dormancy_insert(*, day, today, tz, now):
+    """One INSERT … SELECT per active rule: members on `day`, and the moves since the day before."""
+    written = 0
+    for rule in DormancyRule.objects.filter(is_active=True).order_by("pk"):
+        on_day = _members_q(rule, day=day, today=today, tz=tz)
+        before = _members_q(rule, day=day - ONE_DAY, today=today, tz=tz)
+        # Each contact's two memberships are evaluated once, in the inner select; the sums read them.
+        flags = Contact.objects.order_by().annotate(d=_flag(on_day), b=_flag(before)).values("d", "b")
+        inner, params = flags.query.sql_with_params()
+        written += _insert(
+            DormancyDay, ("day", "rule_id", "dormant", "newly_dormant", "reactivated", "computed_at"),
+            f"SELECT %s, %s, {_MOVES} FROM ({inner}) f",  # noqa: S608 - inner is the ORM's, values are bound
+            [_date(day), rule.pk, _moment(now), *params],
+        )
+    return written
+
+
+# dormant, newly dormant (member on the day, not the day before), reactivated (the reverse), computed_at
+_MOVES = ("COALESCE(SUM(f.d), 0), COALESCE(SUM(CASE WHEN f.d = 1 AND f.b = 0 THEN 1 ELSE 0 END), 0), "
+          "COALESCE(SUM(CASE WHEN f.b = 1 AND f.d = 0 THEN 1 ELSE 0 END), 0), %s")
+
+
+def _flag(q):
+    return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+# -- campaign funnel --------------------------------------------------------
+
+def _funnel_insert(*, day, tz, now):
+    delivery, step, event = Delivery._meta.db_table, CampaignStep._meta.db_table, TouchEvent._meta.db_table
+    window = _window_sql("d.sent_at", ATTRIBUTION_DAYS)
+
+    def touched(*kinds):
+        marks = ", ".join(["%s"] * len(kinds))
+        sql = (f"EXISTS (SELECT 1 FROM {event} e WHERE e.contact_id = d.contact_id AND e.kind IN ({marks}) "  # noqa: S608
+               f"AND e.flagged_as_bot = %s AND e.occurred_at >= d.sent_at AND e.occurred_at < {window})")
+        return sql, [*kinds, False]
+
+    opened, opened_p = touched(TouchKind.EMAIL_OPEN, TouchKind.EMAIL_CLICK)
+    clicked, clicked_p = touched(TouchKind.EMAIL_CLICK)
+    revisited, revisited_p = touched(TouchKind.PAGE_VIEW)
+    met, met_p = touched(TouchKind.MEETING)
+    booked = (f"EXISTS (SELECT 1 FROM {Alert._meta.db_table} a WHERE a.contact_id = d.contact_id "  # noqa: S608
+              f"AND a.outcome = %s AND a.done_at >= d.sent_at AND a.done_at < {window})")
+    chose = (f"EXISTS (SELECT 1 FROM {RescueChoice._meta.db_table} rc WHERE rc.campaign_id = s.campaign_id "  # noqa: S608
+             f"AND rc.contact_id = d.contact_id AND rc.chosen_at >= d.sent_at AND rc.chosen_at < {window})")
+    renewed = (f"EXISTS (SELECT 1 FROM {Contract._meta.db_table} k WHERE k.id = d.contract_id "  # noqa: S608
+               f"AND k.status = %s)")
+    bounced = (f"EXISTS (SELECT 1 FROM {Suppression._meta.db_table} x WHERE x.email = d.to_email "  # noqa: S608
+               f"AND x.reason = %s AND x.created_at >= d.sent_at)")
+    select = (
+        f"SELECT %s, s.campaign_id, COUNT(*), "  # noqa: S608 - table names and SQL fragments are constants
+        f"SUM(CASE WHEN {bounced} THEN 0 ELSE 1 END), "
+        f"SUM(CASE WHEN {opened} THEN 1 ELSE 0 END), SUM(CASE WHEN {clicked} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {revisited} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {met} OR {booked} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {chose} OR {renewed} THEN 1 ELSE 0 END), %s "
+        f"FROM {delivery} d JOIN {step} s ON s.id = d.step_id "
+        f"WHERE d.status = %s AND d.sent_at >= %s AND d.sent_at < %s GROUP BY s.campaign_id"
+    )
+    params = [_date(day), SuppressionReason.BOUNCED, *opened_p, *clicked_p, *revisited_p, *met_p,
+              Outcome.MEETING_BOOKED, ContractStatus.RENEWED, _moment(now), DeliveryStatus.SENT,
+              *_day_bounds(day, tz)]
+    return _insert(CampaignFunnelDay, ("day", "campaign_id", "sent", "delivered", "opened", "clicked", "revisited",
+                                       "meetings", "renewals", "computed_at"), select, params)
+
+
+# -- alert response ---------------------------------------------------------
+
+def _alerts_insert(*, day, tz, now):
+    wait = _seconds_between_sql("a.fired_at", "a.claimed_at")
+    select = (
+        f"SELECT %s, a.assignee_id, COUNT(*), COALESCE(SUM({wait}), 0), "  # noqa: S608
+        f"SUM(CASE WHEN {wait} <= 3600 THEN 1 ELSE 0 END), %s "
+        f"FROM {Alert._meta.db_table} a WHERE a.assignee_id IS NOT NULL "
+        f"AND a.claimed_at >= %s AND a.claimed_at < %s GROUP BY a.assignee_id"
+    )
+    return _insert(AlertResponseDay, ("day", "rep_id", "claimed", "total_seconds", "within_hour", "computed_at"),
+                   select, [_date(day), _moment(now), *_day_bounds(day, tz)])
+
+
+# -- SQL helpers (PostgreSQL and SQLite) -------------------------------------
+
+def _insert(model, columns, select_sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {select_sql}", params)  # noqa: S608
+        return cursor.rowcount
+
+
+def _day_bounds(day, tz):
+    return [_moment(start_of_day(day, tz)), _moment(start_of_day(day + ONE_DAY, tz))]
+
+
+def _moment(value):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _date(value):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _window_sql(column, days):
+    """`column` + `days` days, as SQL (a constant interval: no parameter)."""
+    days = int(days)
+    if connection.vendor == "postgresql":
+        return f"({column} + INTERVAL '{days} days')"
+    return f"datetime({column}, '+{days} days')"
+
+
+def _seconds_between_sql(start, end):
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"

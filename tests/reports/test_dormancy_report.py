@@ -1,0 +1,171 @@
+"""Dormancy report on a fixed set of five contacts, rule "quiet" (90 days, every touch kind), read on 2026-06-30.
+
+c1 rep's, touched 2025-12-01: dormant throughout.
+c2 other rep's, touched 2026-02-15: dormant from 2026-05-16 (goes dormant in May).
+c3 rep's, touched 2025-11-01 and 2026-05-10: dormant until May, then active (leaves in May; marked reactivated).
+c4 nobody's, touched 2025-10-01, and a bot-flagged "touch" on 2026-05-20: dormant throughout.
+c5 rep's, never touched until 2026-06-20, acquired 2025-01-01: dormant until June (leaves in June).
+"""
+import io
+from datetime import UTC, date, datetime
+
+import openpyxl
+import pandas as pd
+import pytest
+from django.urls import reverse
+
+from contacts.models import Company
+from dormancy.models import DormancyRule
+from reports.forms_reports import DateRange
+from reports.reports_dormancy import dormancy_flow, dormant_breakdown, month_ends
+
+from . import report_data as data
+
+TODAY = date(2026, 6, 30)
+Q2 = DateRange(date(2026, 4, 1), date(2026, 6, 30))
+ALL_KINDS = ["email_open", "email_click", "page_view", "form_submit", "download", "call", "meeting", "card_exchange",
+             "webinar", "reply"]
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with data.english():
+        yield
+
+
+def _at(day):
+    return datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rule(db):
+    return DormancyRule.objects.create(name="Quiet 90 days", slug="quiet", inactivity_days=90, touch_kinds=ALL_KINDS,
+                                       conditions={"match": "any", "items": []}, scope=[])
+
+
+@pytest.fixture
+def people(db, rule, rep, other_rep):
+    maker = Company.objects.create(name="Maker", industry="Manufacturing", employee_count=120)
+    soft = Company.objects.create(name="Soft", industry="IT", employee_count=30)
+    acquired = date(2025, 1, 1)
+
+    def person(name, owner, company, reason, touches, *, bot=()):
+        real = [day for day in touches]
+        c = data.contact(f"{name}@example.jp", owner=owner, company=company, lost_reason=reason, acquired_at=acquired,
+                         last_touch_at=_at(max(real)) if real else None)
+        for day in real:
+            data.touch(c, "page_view", _at(day))
+        for day in bot:
+            data.touch(c, "page_view", _at(day), bot=True)
+        return c
+
+    c1 = person("c1", rep, maker, "competitor", [date(2025, 12, 1)])
+    c2 = person("c2", other_rep, soft, "pending", [date(2026, 2, 15)])
+    c3 = person("c3", rep, maker, "forgotten", [date(2025, 11, 1), date(2026, 5, 10)])
+    c4 = person("c4", None, None, "", [date(2025, 10, 1)], bot=[date(2026, 5, 20)])
+    c5 = person("c5", rep, soft, "other", [date(2026, 6, 20)])
+    data.reactivation(c3, _at(date(2026, 5, 11)))
+    return c1, c2, c3, c4, c5
+
+
+FLOW = ["Month", "Dormant at the start", "Went dormant", "Left dormancy", "Reactivated (meeting booked)",
+        "Dormant at the end"]
+
+
+def test_month_ends_cut_the_first_and_last_month_to_the_range():
+    assert month_ends(DateRange(date(2026, 4, 15), date(2026, 6, 10))) == [
+        ("2026-04", date(2026, 4, 15), date(2026, 4, 30)), ("2026-05", date(2026, 5, 1), date(2026, 5, 31)),
+        ("2026-06", date(2026, 6, 1), date(2026, 6, 10))]
+
+
+def test_flow_month_by_month(rule, people):
+    flow = dormancy_flow(rule, Q2, today=TODAY)
+    assert flow[FLOW].values.tolist() == [
+        ["2026-04", 4, 0, 0, 0, 4],
+        ["2026-05", 4, 1, 1, 1, 4],  # c2 went dormant, c3 came back (c4's bot touch changes nothing)
+        ["2026-06", 4, 0, 1, 0, 3],  # c5 came back
+    ]
+
+
+def test_breakdowns_of_todays_members(rule, people, rep, other_rep):
+    breakdown = dormant_breakdown(rule, Q2, today=TODAY)
+    assert breakdown["total"] == 3
+    assert breakdown["reason"].values.tolist() == [
+        ["Pending (priority dropped)", 1, 33.3], ["Chose a competitor", 1, 33.3], ["No reason recorded", 1, 33.3]]
+    assert sorted(breakdown["industry"].values.tolist()) == [["IT", 1, 33.3], ["Manufacturing", 1, 33.3],
+                                                             ["Unknown", 1, 33.3]]
+    assert breakdown["size"].values.tolist() == [["50–249", 1, 33.3], ["10–49", 1, 33.3], ["Unknown", 1, 33.3]]
+    assert sorted(breakdown["owner"].values.tolist()) == [["Hanako Suzuki", 1, 33.3], ["No owner", 1, 33.3],
+                                                          ["Taro Sato", 1, 33.3]]
+    # On 06-30: c1 silent 211 days, c4 272 days, c2 135 days.
+    assert breakdown["silence"].values.tolist() == [["180–364 days", 2, 66.7], ["90–179 days", 1, 33.3]]
+
+
+def test_breakdown_on_a_past_day_replays_the_events(rule, people):
+    breakdown = dormant_breakdown(rule, DateRange(date(2026, 4, 1), date(2026, 4, 30)), today=TODAY)
+    # On 04-30: c1 (silent 150 days), c4 (211 days), c3 and c5 (c5 by its acquisition date), both touched after.
+    assert breakdown["total"] == 4
+    silence = dict(zip(breakdown["silence"]["Silent for"], breakdown["silence"]["Dormant contacts"], strict=True))
+    assert silence == {"180–364 days": 1, "90–179 days": 1, "Touched again since": 2}
+
+
+def test_a_rep_sees_only_the_contacts_they_own(client, rep, rule, people):
+    client.force_login(rep)
+    response = client.get(reverse("reports:report_dormancy"), {"from": "2026-04-01", "to": "2026-06-30",
+                                                               "rule": "quiet"})
+    assert response.status_code == 200
+    assert 'id="scope-note"' in response.content.decode()
+    flow = pd.read_csv(io.BytesIO(client.get(reverse("reports:report_dormancy"), {
+        "from": "2026-04-01", "to": "2026-06-30", "rule": "quiet", "format": "csv", "table": "flow"}).content),
+        encoding="utf-8-sig")
+    # The rep owns c1, c3 and c5: on 03-31 all three were dormant.
+    assert flow[FLOW[1:]].values.tolist()[0][0] == 3
+    owners = pd.read_csv(io.BytesIO(client.get(reverse("reports:report_dormancy"), {
+        "rule": "quiet", "format": "csv", "table": "owner"}).content), encoding="utf-8-sig")
+    assert owners["Owner"].tolist() == ["Taro Sato"]
+
+
+def test_rep_flow_counts_only_their_contacts(rule, people, rep):
+    flow = dormancy_flow(rule, Q2, today=TODAY, owner=rep)
+    assert flow[FLOW].values.tolist() == [
+        ["2026-04", 3, 0, 0, 0, 3],
+        ["2026-05", 3, 0, 1, 1, 2],
+        ["2026-06", 2, 0, 1, 0, 1],
+    ]
+
+
+def test_marketer_sees_everyone_and_exports_open_without_formulas(client, marketer, rule, people):
+    client.force_login(marketer)
+    url = reverse("reports:report_dormancy")
+    params = {"from": "2026-04-01", "to": "2026-06-30", "rule": "quiet"}
+    assert client.get(url, params).status_code == 200
+    for table in ["flow", "reason", "industry", "size", "owner", "silence"]:
+        response = client.get(url, {**params, "format": "xlsx", "table": table})
+        assert response.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        assert not [cell for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    frame = pd.read_excel(io.BytesIO(client.get(url, {**params, "format": "xlsx", "table": "flow"}).content))
+    assert frame["Went dormant"].tolist() == [0, 1, 0]
+
+
+def test_an_industry_that_looks_like_a_formula_is_text(client, marketer, rule, people):
+    Company.objects.filter(name="Maker").update(industry="=SUM(A1:A9)")
+    client.force_login(marketer)
+    response = client.get(reverse("reports:report_dormancy"), {"rule": "quiet", "format": "csv", "table": "industry"})
+    text = response.content.decode("utf-8-sig")
+    assert "'=SUM(A1:A9)" in text
+
+
+@pytest.mark.parametrize("persona", ["rep", "marketer", "admin_user"])
+def test_every_role_may_read_the_dormancy_report(client, request, persona, rule):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("reports:report_dormancy")).status_code == 200
+    assert client.get(reverse("reports:index")).status_code == 200
+
+
+def test_bad_range_on_the_dormancy_report_is_explained(client, marketer, rule, people):
+    client.force_login(marketer)
+    response = client.get(reverse("reports:report_dormancy"), {"from": "2026-06-30", "to": "2026-04-01"})
+    assert response.status_code == 200
+    assert "The start date is after the end date." in response.content.decode()
