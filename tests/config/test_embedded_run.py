@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -42,6 +43,8 @@ def test_make_run_launcher_serves_the_app_and_ctrl_c_stops_everything(tmp_path):
     launcher = subprocess.Popen([sys.executable, "scripts/run.py"], cwd=ROOT, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     output = []
+    reader = threading.Thread(target=lambda: output.extend(iter(launcher.stdout.readline, "")), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 180
         health = None
@@ -55,13 +58,17 @@ def test_make_run_launcher_serves_the_app_and_ctrl_c_stops_everything(tmp_path):
         assert health == {"database": "ok", "redis": "ok", "status": "ok"}
         assert (tmp_path / "rekindle.sqlite3").exists()
         assert (tmp_path / "redis" / "appendonlydir").exists()
-        time.sleep(5)  # the logins banner follows the first healthy answer
+        # The logins banner follows the first healthy answer (one more management command: seconds on a busy
+        # machine, so wait for it rather than a fixed time).
+        banner_deadline = time.monotonic() + 90
+        while time.monotonic() < banner_deadline and "Rekindle is running at" not in "".join(output):
+            time.sleep(0.5)
     finally:
         launcher.send_signal(signal.SIGINT)
         try:
             launcher.wait(timeout=40)
         finally:
-            output.append(launcher.stdout.read())
+            reader.join(timeout=10)
     text = "".join(output)
     assert launcher.returncode == 0, text
     assert "rekindle-demo" in text and "marketer" in text
