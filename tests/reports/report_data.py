@@ -17,6 +17,11 @@ def english():
     return translation.override("en")
 
 
+def noon_tokyo(day):
+    """12:00 in Tokyo (03:00 UTC) of a calendar day: safely inside that workspace day."""
+    return datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+
+
 def sender():
     return SenderProfile.objects.create(name="Main", from_name="Rekindle", from_email="sales@example.co.jp",
                                         postal_address="東京都千代田区1-1", inquiry_contact="03-0000-0000")

@@ -25,11 +25,7 @@ D = timedelta(days=1)
 RANGE = DateRange(date(2026, 2, 1), date(2026, 3, 31))
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with data.english():
-        yield
+pytestmark = pytest.mark.usefixtures("english")  # tests/reports/conftest.py
 
 
 @pytest.fixture

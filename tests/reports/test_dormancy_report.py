@@ -7,7 +7,7 @@ c4 nobody's, touched 2025-10-01, and a bot-flagged "touch" on 2026-05-20: dorman
 c5 rep's, never touched until 2026-06-20, acquired 2025-01-01: dormant until June (leaves in June).
 """
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 
 import openpyxl
 import pandas as pd
@@ -27,15 +27,7 @@ ALL_KINDS = ["email_open", "email_click", "page_view", "form_submit", "download"
              "webinar", "reply"]
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with data.english():
-        yield
-
-
-def _at(day):
-    return datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("english")  # tests/reports/conftest.py
 
 
 @pytest.fixture
@@ -53,11 +45,11 @@ def people(db, rule, rep, other_rep):
     def person(name, owner, company, reason, touches, *, bot=()):
         real = [day for day in touches]
         c = data.contact(f"{name}@example.jp", owner=owner, company=company, lost_reason=reason, acquired_at=acquired,
-                         last_touch_at=_at(max(real)) if real else None)
+                         last_touch_at=data.noon_tokyo(max(real)) if real else None)
         for day in real:
-            data.touch(c, "page_view", _at(day))
+            data.touch(c, "page_view", data.noon_tokyo(day))
         for day in bot:
-            data.touch(c, "page_view", _at(day), bot=True)
+            data.touch(c, "page_view", data.noon_tokyo(day), bot=True)
         return c
 
     c1 = person("c1", rep, maker, "competitor", [date(2025, 12, 1)])
@@ -65,7 +57,7 @@ def people(db, rule, rep, other_rep):
     c3 = person("c3", rep, maker, "forgotten", [date(2025, 11, 1), date(2026, 5, 10)])
     c4 = person("c4", None, None, "", [date(2025, 10, 1)], bot=[date(2026, 5, 20)])
     c5 = person("c5", rep, soft, "other", [date(2026, 6, 20)])
-    data.reactivation(c3, _at(date(2026, 5, 11)))
+    data.reactivation(c3, data.noon_tokyo(date(2026, 5, 11)))
     return c1, c2, c3, c4, c5
 
 

@@ -13,7 +13,7 @@ k7 lapses 06-10 (outside the range), renewed.
 """
 import io
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import openpyxl
 import pandas as pd
@@ -32,15 +32,7 @@ APRIL = DateRange(date(2026, 4, 1), date(2026, 4, 30))
 PARAMS = {"from": "2026-04-01", "to": "2026-04-30"}
 
 
-@pytest.fixture(autouse=True)
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with data.english():
-        yield
-
-
-def _noon_tokyo(day):
-    return datetime(day.year, day.month, day.day, 3, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("english")  # tests/reports/conftest.py
 
 
 @pytest.fixture
@@ -72,7 +64,7 @@ def playbook(db):
         if choice:
             option, day = choice
             RescueChoice.objects.create(campaign=campaign, contract=contract, contact=contact,
-                                        option=options[option], chosen_at=_noon_tokyo(day))
+                                        option=options[option], chosen_at=data.noon_tokyo(day))
         return contract, contact
 
     timeline("k1", date(2026, 4, 10), 100000, [1, 2], status="renewed", choice=(0, date(2026, 4, 5)))
