@@ -160,6 +160,9 @@ def _run(args, date_range, today):
                 lambda: reports_campaign.campaign_funnel(campaign, date_range), args.runs)
         _report("campaign holdout comparison", lambda: reports_campaign.campaign_holdout(campaign, date_range),
                 args.runs)
+        _report("campaign report (the page: both)", lambda: (reports_campaign.campaign_funnel(campaign, date_range),
+                                                             reports_campaign.campaign_holdout(campaign, date_range)),
+                args.runs)
     playbook = Campaign.objects.filter(kind=CampaignKind.PLAYBOOK).annotate(n=Count("timelines")).order_by("-n").first()
     if playbook is None:
         print("rescue report: no playbook in this database (use --synthesize N)")
@@ -175,6 +178,9 @@ def _run(args, date_range, today):
     _report(f"dormancy breakdown (rule {rule.slug})",
             lambda: reports_dormancy.dormant_breakdown(rule, date_range, today=today), args.runs)
     _report("dormancy monthly flow", lambda: reports_dormancy.dormancy_flow(rule, date_range, today=today), args.runs)
+    _report("dormancy report (the page: both)",
+            lambda: (reports_dormancy.dormant_breakdown(rule, date_range, today=today),
+                     reports_dormancy.dormancy_flow(rule, date_range, today=today)), args.runs)
     rep = get_user_model().objects.filter(owned_contacts__isnull=False).first()
     if rep is not None:
         _report(f"dormancy report, one rep's ({rep.username})",

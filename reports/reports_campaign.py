@@ -8,7 +8,7 @@ with pandas. Definitions (the report's footnotes say them in words):
 - Opens, clicks, revisits (page views), replies and meetings count for a
   sent delivery when the contact made such a touch within ATTRIBUTION_DAYS
   after it was sent. Each is a count of deliveries (recipients), not of
-  events. Bot-flagged touches never count; deliveries whose only opens or
+  events; a click also counts as an open. Bot-flagged touches never count; deliveries whose only opens or
   clicks were bot-flagged are shown in their own columns.
 - Unsubscribed: the address was put on the suppression list as unsubscribed
   within the window. Bounced: refused by the mail server when sent, or a
@@ -17,7 +17,9 @@ with pandas. Definitions (the report's footnotes say them in words):
   due time, the contact made a touch that means it came back on its own
   (REACTIVATION_KINDS: a page view, form, download, webinar, reply or a
   meeting) or a rep recorded a reactivation (alerts.Reactivation, a meeting
-  booked from an alert). Opens and clicks of our mail are left out: the
+  booked from an alert). For enrollments the touch must come after the
+  entry itself (the touch that entered a contact into a touch-triggered
+  sequence is not a return). Opens and clicks of our mail are left out: the
   control group cannot make them, so counting them would manufacture lift.
   The unit is a delivery row of the campaign's first step (one per contact,
   per run for a recurring newsletter) or, for sequences and playbooks, an
@@ -27,6 +29,7 @@ with pandas. Definitions (the report's footnotes say them in words):
 from datetime import timedelta
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -61,6 +64,7 @@ from campaigns.models import (
 from contacts.models import TouchEvent, TouchKind
 from contacts.rules import start_of_day, workspace_tz
 
+from . import campaign_sql
 from .stats import holdout_compare
 
 ATTRIBUTION_DAYS = 30
@@ -82,10 +86,11 @@ def _window_end(field, days):
     return ExpressionWrapper(OuterRef(field) + timedelta(days=days), output_field=DateTimeField())
 
 
-def _touched(kinds, *, bot=False, since="sent_at", days=ATTRIBUTION_DAYS):
+def _touched(kinds, *, bot=False, since="sent_at", days=ATTRIBUTION_DAYS, strictly_after=False):
+    start = {"occurred_at__gt" if strictly_after else "occurred_at__gte": OuterRef(since)}
     return Exists(TouchEvent.objects.filter(
         contact_id=OuterRef("contact_id"), kind__in=kinds, flagged_as_bot=bot,
-        occurred_at__gte=OuterRef(since), occurred_at__lt=_window_end(since, days)))
+        occurred_at__lt=_window_end(since, days), **start))
 
 
 # What a sent delivery's recipient did in the window, as powers of two summed over DISTINCT codes (a bit mask
@@ -123,17 +128,29 @@ def reportable_campaigns():
             .only("id", "name", "kind", "status", "started_at", "holdout_percent"))
 
 
-def _delivery_groups(campaign, date_range):
+def _joined():
+    """PostgreSQL answers the per-delivery questions with one hash join (reports.campaign_sql); SQLite per row."""
+    return connection.vendor == "postgresql"
+
+
+def _delivery_groups(campaign, date_range, *, joined=None):
     """One row per (step, variant, status, reason, flags…) with its count: the whole funnel in one GROUP BY."""
     start, end = range_bounds(date_range)
-    rows = (Delivery.objects.filter(step__campaign=campaign, scheduled_at__gte=start, scheduled_at__lt=end)
-            .annotate(touches=_touch_mask(), listed=_suppression_reason())
-            .values("step_id", "variant", "status", "reason", "touches", "listed").annotate(n=Count("id")).order_by())
+    if _joined() if joined is None else joined:
+        rows = campaign_sql.delivery_groups(campaign_id=campaign.pk, start=start, end=end, touch_bits=TOUCH_BITS,
+                                            days=ATTRIBUTION_DAYS)
+    else:
+        rows = (Delivery.objects.filter(step__campaign=campaign, scheduled_at__gte=start, scheduled_at__lt=end)
+                .annotate(touches=_touch_mask(), listed=_suppression_reason())
+                .values("step_id", "variant", "status", "reason", "touches", "listed").annotate(n=Count("id"))
+                .order_by())
     frame = pd.DataFrame.from_records(list(rows), columns=["step_id", "variant", "status", "reason", "touches",
                                                            "listed", "n"])
     mask = frame["touches"].fillna(0).astype(int)
     for bit, (name, _kind, _bot) in enumerate(TOUCH_BITS):
         frame[name] = (mask & 2 ** bit) > 0
+    # A click proves an open (the dashboard's funnel counts it so too): image-blocking mail apps never load the pixel.
+    frame["opened"] = frame["opened"] | frame["clicked"]
     frame["bot_opened"] = frame["any_open_bot"] & ~frame["opened"]
     frame["bot_clicked"] = frame["any_click_bot"] & ~frame["clicked"]
     frame["unsubscribed"] = frame["listed"].eq(SuppressionReason.UNSUBSCRIBED)
@@ -152,9 +169,11 @@ def _step_label(step):
     return f"{step.position}. {label}"
 
 
-def campaign_funnel(campaign, date_range):
-    """(funnel, suppressions): DataFrames with translated column headers, ready to show and to export."""
-    groups = _delivery_groups(campaign, date_range)
+def campaign_funnel(campaign, date_range, *, joined=None):
+    """(funnel, suppressions): DataFrames with translated column headers, ready to show and to export.
+
+    `joined` picks the query form (default: the joined one on PostgreSQL); tests compare the two."""
+    groups = _delivery_groups(campaign, date_range, joined=joined)
     steps = _steps(campaign)
     return _funnel_frame(groups, steps), _suppression_frame(groups, steps)
 
@@ -212,15 +231,23 @@ def _suppression_frame(groups, steps):
     }).reset_index(drop=True)
 
 
-def _reactivated(since):
-    came_back = _touched(REACTIVATION_KINDS, since=since, days=REACTIVATION_DAYS)
+def _reactivated(since, *, strictly_after=False):
+    came_back = _touched(REACTIVATION_KINDS, since=since, days=REACTIVATION_DAYS, strictly_after=strictly_after)
     marked = Exists(Reactivation.objects.filter(contact_id=OuterRef("contact_id"), at__gte=OuterRef(since),
                                                 at__lt=_window_end(since, REACTIVATION_DAYS)))
     return ExpressionWrapper(came_back | marked, output_field=BooleanField())
 
 
-def _holdout_units(campaign, date_range):
+def _holdout_units(campaign, date_range, *, joined=None):
     start, end = range_bounds(date_range)
+    if _joined() if joined is None else joined:
+        if campaign.kind in DELIVERY_KINDS:
+            first = CampaignStep.objects.filter(campaign=campaign).order_by("position").values_list("pk", flat=True)
+            return campaign_sql.holdout_units(
+                first_step_id=first.first(), start=start, end=end, kinds=REACTIVATION_KINDS, days=REACTIVATION_DAYS,
+                held=("d.status = %s AND d.reason = %s", [DeliveryStatus.SUPPRESSED, SkipReason.HOLDOUT]))
+        return campaign_sql.holdout_units(campaign_id=campaign.pk, start=start, end=end, kinds=REACTIVATION_KINDS,
+                                          days=REACTIVATION_DAYS, held=("d.exit_reason = %s", [ExitReason.HOLDOUT]))
     if campaign.kind in DELIVERY_KINDS:
         first = CampaignStep.objects.filter(campaign=campaign).order_by("position").values("pk")[:1]
         units = Delivery.objects.filter(step_id__in=first, scheduled_at__gte=start, scheduled_at__lt=end).annotate(
@@ -230,13 +257,16 @@ def _holdout_units(campaign, date_range):
     else:
         units = Enrollment.objects.filter(campaign=campaign, entered_at__gte=start, entered_at__lt=end).annotate(
             held=ExpressionWrapper(Q(exit_reason=ExitReason.HOLDOUT), output_field=BooleanField()),
-            reactivated=_reactivated("entered_at"))
+            # Strictly after entry: a sequence entered on a touch (a pricing view) is entered at that touch's
+            # moment, and the touch that let a contact in is not the contact coming back.
+            reactivated=_reactivated("entered_at", strictly_after=True))
     return list(units.values("held", "reactivated").annotate(n=Count("id")).order_by())
 
 
-def campaign_holdout(campaign, date_range):
+def campaign_holdout(campaign, date_range, *, joined=None):
     """The holdout comparison (reports.stats.HoldoutComparison) over the units due in the range."""
-    counts = {(bool(row["held"]), bool(row["reactivated"])): row["n"] for row in _holdout_units(campaign, date_range)}
+    counts = {(bool(row["held"]), bool(row["reactivated"])): row["n"]
+              for row in _holdout_units(campaign, date_range, joined=joined)}
     mailed_yes, mailed_no = counts.get((False, True), 0), counts.get((False, False), 0)
     held_yes, held_no = counts.get((True, True), 0), counts.get((True, False), 0)
     return holdout_compare(mailed=mailed_yes + mailed_no, mailed_reactivated=mailed_yes,
