@@ -16,11 +16,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--contacts", type=int, default=3000, help="number of contacts (default 3000)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        parser.add_argument("--no-activity", action="store_true",
+                            help="leave out the demo activity (campaigns, deliveries, rescue choices, alerts)")
         parser.add_argument("--snapshot-days", type=int, default=None,
                             help="backfill the dashboard's daily snapshots for this many days (default 90, or 0 "
                                  f"above {SNAPSHOT_CONTACTS_LIMIT:,} contacts where it would take minutes)")
 
-    def handle(self, *args, contacts, seed, snapshot_days, **options):
+    def handle(self, *args, contacts, seed, snapshot_days, no_activity=False, **options):
         if contacts < 1:
             raise CommandError("--contacts must be at least 1")
         stats = demo_data_seed(contacts=contacts, seed=seed, progress=self.stdout.write)
@@ -32,8 +34,14 @@ class Command(BaseCommand):
             f"{stats.events:,} touch events, {stats.contracts:,} contracts, {stats.tags:,} tag links "
             f"in {stats.seconds['total']:.1f}s"
         ))
+        small = contacts <= SNAPSHOT_CONTACTS_LIMIT
+        if small and not no_activity:
+            # By command name, like the snapshots below, and before them: the funnels include the activity.
+            call_command("seed_demo_activity", "--seed", str(seed), stdout=self.stdout)
+        elif not no_activity:
+            self.stdout.write("demo activity not added: run `manage.py seed_demo_activity`")
         if snapshot_days is None:
-            snapshot_days = 90 if contacts <= SNAPSHOT_CONTACTS_LIMIT else 0
+            snapshot_days = 90 if small else 0
         if snapshot_days > 0:
             # By command name, not an import: contacts (the data layer) imports no higher app.
             call_command("reports_snapshot", "--backfill", str(snapshot_days), stdout=io.StringIO())
