@@ -1,7 +1,7 @@
 """Campaign pages (login, marketer or admin). Templates, sender profiles and settings have their own module."""
 from django.urls import include, path
 
-from . import views, views_recurring
+from . import views, views_health, views_recurring
 
 app_name = "campaigns"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/pause/", views.campaign_move, {"action": "pause"}, name="pause"),
     path("<int:pk>/resume/", views.campaign_move, {"action": "resume"}, name="resume"),
     path("<int:pk>/cancel/", views.campaign_move, {"action": "cancel"}, name="cancel"),
+    path("sending-health/", views_health.sending_health, name="sending_health"),
     path("templates/", include("campaigns.urls_templates")),
     path("flows/", include("campaigns.urls_flows")),
 ]

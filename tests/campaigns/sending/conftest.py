@@ -38,8 +38,7 @@ def stub_context(*, contact, contract=None, links=None, now=None, **_ignored):
             "unsubscribe_url": links["unsubscribe_url"], "preferences_url": links["preferences_url"]}
 
 
-@pytest.fixture
-def sender(db):
+def make_sender():
     return SenderProfile.objects.create(
         name="Main", from_name="Rekindle Demo", from_email="news@rekindle.example.co.jp",
         reply_to="support@rekindle.example.co.jp", organisation="株式会社リキンドル",
@@ -48,11 +47,20 @@ def sender(db):
         unsubscribe_email="unsubscribe@rekindle.example.co.jp")
 
 
-@pytest.fixture
-def template(db):
+def make_template():
     return MessageTemplate.objects.create(name="News", language="en", subject="News for {{ contact.first_name }}",
                                           body_text="Hello {{ contact.first_name }}\nhttps://example.co.jp/pricing",
                                           body_html=HTML)
+
+
+@pytest.fixture
+def sender(db):
+    return make_sender()
+
+
+@pytest.fixture
+def template(db):
+    return make_template()
 
 
 def make_contacts(count, *, prefix="c", consent="opt_in", **extra):

@@ -73,14 +73,26 @@ class Recorder:
 
 
 class SmtpServer:
+    """`stop()` takes the server down (connections refused, sessions in flight dropped); `start()` brings it back
+    on the same port with the same recorder."""
+
     def __init__(self):
         self.recorder = Recorder()
         self.port = free_port()
-        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
+        self.controller = None
 
-    def __enter__(self):
+    def start(self):
+        self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         return self
 
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def __enter__(self):
+        return self.start()
+
     def __exit__(self, *exc):
-        self.controller.stop()
+        self.stop()

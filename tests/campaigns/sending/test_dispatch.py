@@ -112,3 +112,34 @@ def test_dispatch_task_enqueues_after_commit(queued, settings, monkeypatch, djan
     for callback in callbacks:
         callback()
     assert [len(args[0]) for args, _options in sent] == [100, 100, 50]
+
+
+def test_a_send_task_that_loses_the_database_retries_itself_with_the_same_ids_within_minutes(monkeypatch):
+    from django.db import OperationalError
+
+    calls = []
+
+    def flaky(*, ids):
+        calls.append(list(ids))
+        if len(calls) < 3:
+            raise OperationalError("server closed the connection unexpectedly")
+        return tasks.send.SendResult(sent=len(ids))
+
+    monkeypatch.setattr(tasks.send, "deliveries_send", flaky)
+    assert tasks.deliveries_send.apply(args=[[1, 2, 3]]).get()["sent"] == 3
+    assert calls == [[1, 2, 3]] * 3
+    task = tasks.deliveries_send
+    waits = [min(task.retry_backoff * 2 ** n, task.retry_backoff_max) for n in range(task.max_retries)]
+    assert sum(waits) >= 180 and max(waits) <= 60 and task.retry_jitter is False  # short countdowns only
+
+
+def test_dispatch_and_the_sweeper_leave_a_note_for_the_health_page(queued, monkeypatch):
+    from campaigns.sending import health
+
+    notes = []
+    monkeypatch.setattr(health, "beat_run_record", lambda job, *, now, **counts: notes.append((job, counts)))
+    monkeypatch.setattr(tasks.timezone, "now", lambda: WORKDAY)
+    monkeypatch.setattr(tasks.deliveries_send, "apply_async", lambda *args, **options: None)
+    tasks.deliveries_dispatch.run()
+    tasks.deliveries_sweep.run()
+    assert notes == [("dispatch", {"handed": 250}), ("sweep", {"unknown": 0, "finished": 0})]

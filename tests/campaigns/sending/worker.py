@@ -86,5 +86,6 @@ class SendingWorker:
         self.log.close()
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return max(self.var_dir.glob("worker-*.log"), key=lambda p: p.stat().st_mtime).read_text(errors="replace")
