@@ -8,7 +8,8 @@ Message-ID derived from the delivery id, so a message sent twice would be
 recognisable as the same one. HTML mail gets an open pixel, and each http(s)
 link is replaced by a signed click URL that carries its destination
 (signed_links: the click endpoint needs no database read), or /m/c/TOKEN/N
-for a destination too long to carry. The destinations are returned so they
+for a destination too long to carry (and /m/o/TOKEN.gif, /m/c/TOKEN/N for
+ids too large for the signed form). The destinations are returned so they
 are stored (DeliveryLink) before the message leaves.
 """
 import html
@@ -164,7 +165,8 @@ def build_message(delivery, context, *, issued=None):
         issued = int(time.time() if issued is None else issued)
         ids = (delivery.pk, delivery.contact_id, issued)
         body_html, links = rewrite_links(body_html, token, signer=lambda url: signed_links.click_path(*ids, url))
-        pixel = (f'<img src="{escape(public_url(signed_links.open_path(*ids)))}" width="1" height="1" alt="" '
+        pixel_path = signed_links.open_path(*ids) or f"/m/o/{token}.gif"  # None: an id too large to sign
+        pixel = (f'<img src="{escape(public_url(pixel_path))}" width="1" height="1" alt="" '
                  'style="display:block;border:0;width:1px;height:1px">')
         body_html = _insert_before_body_end(body_html, html_footer + pixel)
     body_text = rendered.text or _text_from_html(rendered.html)

@@ -1,11 +1,14 @@
 """The signed open pixel and click redirect every mail now carries: proven by their path, checked by the drain.
 
 The request reads no database row: the path carries the delivery, the
-contact and the sending time under a MAC. The drain checks the delivery in
-bulk (still there, this contact's, sent) and applies the exact
-seconds-after-sending bot rule.
+contact and the sending time, opaque (a keyed permutation: no sequential id
+shows) under a MAC. The drain checks the delivery in bulk (still there, this
+contact's, sent) and applies the exact seconds-after-sending bot rule. Mail
+sent before carries the legacy form, ids in hex, and keeps working.
 """
 import base64
+import hashlib
+import hmac
 import re
 from datetime import timedelta
 
@@ -65,6 +68,21 @@ def links_of(delivery):
     return re.findall(r'href="https?://[^/"]+(/m/r/[^"]+)"', mail_html(delivery))
 
 
+def key_of(path):
+    return re.match(r"/m/[pr]/(.+?)(?:\.gif|/[^/]+)\Z", path).group(1)
+
+
+def legacy_path(delivery_id, contact_id, issued, url=None, *, secret=None):
+    """The path of mail sent before the opaque form: hex ids in clear, the MAC (same key) over them."""
+    mac_key = hashlib.sha256(b"rekindle.signed-links:" + (secret or settings.SECRET_KEY).encode()).digest()
+    ids = f"{delivery_id:x}-{contact_id:x}-{int(issued):x}"
+    message = f"click:{ids}:{url}" if url else f"open:{ids}"
+    mac = base64.urlsafe_b64encode(hmac.new(mac_key, message.encode(), hashlib.sha256).digest()).decode()[:16]
+    if url is None:
+        return f"/m/p/{ids}-{mac}.gif"
+    return f"/m/r/{ids}-{mac}/{base64.urlsafe_b64encode(url.encode()).decode().rstrip('=')}"
+
+
 def test_the_mails_pixel_records_an_open_without_a_database_read(client, sent, queued, django_assert_num_queries):
     path = pixel_of(sent[0])
     with django_assert_num_queries(0):
@@ -106,16 +124,19 @@ def test_a_click_to_a_tracked_site_carries_the_contact_token_but_not_a_scanners(
     assert client.get(link, HTTP_USER_AGENT=SCANNER)["Location"] == "https://example.co.jp/pricing?a=1&b=2"
 
 
-def _tampered(path):
-    """Every way of changing a signed path: each id, the time, the MAC, the destination, truncation."""
+def _flipped(char, bit):
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    return alphabet[alphabet.index(char) ^ 1 << bit]
+
+
+def _tampered(path, other):
+    """Every way of changing a signed path: the blob (first and last character, another delivery's), the MAC
+    (changed, cut short), the destination (another, cut short, a header injected). `other`: another mail's."""
     prefix, key, rest = re.match(r"(/m/[pr]/)([^/.]+)(.*)", path).groups()
-    delivery, contact, issued, mac = key.split("-", 3)
-    flipped = mac[:-1] + ("A" if mac[-1] != "A" else "B")
+    blob, mac = key[:-17], key[-16:]
     evil = base64.urlsafe_b64encode(b"https://evil.example/").decode().rstrip("=")
-    variants = [f"{int(delivery, 16) + 1:x}-{contact}-{issued}-{mac}",
-                f"{delivery}-{int(contact, 16) + 1:x}-{issued}-{mac}",
-                f"{delivery}-{contact}-{int(issued, 16) - 60:x}-{mac}", f"{delivery}-{contact}-{issued}-{flipped}",
-                f"{delivery}-{contact}-{issued}-{mac[:-2]}"]
+    variants = [f"{blob[:1]}{_flipped(blob[1], 0)}{blob[2:]}-{mac}", f"{blob[:-1]}{_flipped(blob[-1], 5)}-{mac}",
+                f"{key_of(other)[:-17]}-{mac}", f"{blob}-{mac[:-1]}{_flipped(mac[-1], 0)}", f"{blob}-{mac[:-2]}"]
     paths = [prefix + variant + rest for variant in variants]
     if prefix == "/m/r/":
         paths += [f"{prefix}{key}/{evil}", f"{prefix}{key}/{rest[1:-3]}", f"{prefix}{key}/{rest[1:]}%0d%0aX:1"]
@@ -124,22 +145,100 @@ def _tampered(path):
 
 def test_a_tampered_pixel_or_link_is_404_and_writes_nothing(client, sent):
     before = writes()
-    for path in _tampered(pixel_of(sent[0])) + _tampered(links_of(sent[0])[0]):
+    paths = _tampered(pixel_of(sent[0]), pixel_of(sent[1])) + _tampered(links_of(sent[0])[0], links_of(sent[1])[0])
+    assert len(paths) == 5 + 8
+    for path in paths:
         response = client.get(path, HTTP_USER_AGENT=BROWSER)
         assert response.status_code == 404, path
         assert "evil" not in response.get("Location", "")
     assert writes() == before and buffer.pending() == 0
 
 
-def test_links_signed_before_a_key_rotation_still_work(client, sent, settings):
-    settings.SECRET_KEY_FALLBACKS = ["an-old-secret-key-of-this-install-0123456789"]
-    old_key_settings = settings.SECRET_KEY
-    settings.SECRET_KEY = settings.SECRET_KEY_FALLBACKS[0]
-    path = signed_links.open_path(sent[0].pk, sent[0].contact_id, timezone.now().timestamp() - 60)
-    settings.SECRET_KEY = old_key_settings  # rotated: the old key is now only a fallback
-    assert client.get(path, HTTP_USER_AGENT=BROWSER).status_code == 200
+def test_a_bit_flipped_anywhere_in_the_key_is_404_and_buffers_nothing(client, sent, queued):
+    before = writes()
+    for path in (pixel_of(sent[0]), links_of(sent[0])[0]):
+        key = key_of(path)
+        for at, char in enumerate(key):
+            for bit in range(6):  # the "v", the blob, the separator, the MAC: every bit of every character
+                changed = path.replace(key, key[:at] + _flipped(char, bit) + key[at + 1:], 1)
+                assert client.get(changed, HTTP_USER_AGENT=BROWSER).status_code == 404, changed
+    assert writes() == before and buffer.pending() == 0
+    assert client.get(pixel_of(sent[0]), HTTP_USER_AGENT=BROWSER).status_code == 200 and buffer.pending() == 1
+
+
+def test_the_path_shows_no_id_and_consecutive_deliveries_look_unrelated():
+    issued, url = 1_780_000_000, "https://example.co.jp/pricing"
+    for delivery_id, contact_id in ((48_213_777, 9_876_543), (2**48 - 1, 2**40 - 1), (1, 1)):
+        for path in (signed_links.open_path(delivery_id, contact_id, issued),
+                     signed_links.click_path(delivery_id, contact_id, issued, url)):
+            key = key_of(path)
+            assert re.fullmatch(r"v[A-Za-z0-9_-]{22}-[A-Za-z0-9_-]{16}", key), path
+            if delivery_id > 1:
+                for value in (delivery_id, contact_id, issued):
+                    assert str(value) not in path and f"{value:x}" not in path.lower(), (value, path)
+        assert signed_links.open_read(key_of(signed_links.open_path(delivery_id, contact_id, issued))) == (
+            delivery_id, contact_id, issued)
+    blobs = [int.from_bytes(base64.urlsafe_b64decode(key_of(signed_links.open_path(n, 9_876_543, issued))[1:23]
+                                                     + "=="), "big") for n in range(48_213_777, 48_213_777 + 20)]
+    distances = [bin(a ^ b).count("1") for a, b in zip(blobs, blobs[1:], strict=False)]
+    assert all(32 <= distance <= 96 for distance in distances), distances  # about half of 128 bits, as random
+    assert 52 <= sum(distances) / len(distances) <= 76, distances
+    other_time = key_of(signed_links.open_path(48_213_777, 9_876_543, issued + 1))
+    assert bin(blobs[0] ^ int.from_bytes(base64.urlsafe_b64decode(other_time[1:23] + "=="), "big")).count("1") >= 32
+
+
+def test_a_sent_mails_paths_name_its_delivery_only_through_the_opaque_key(sent):
+    for path in (pixel_of(sent[0]), *links_of(sent[0])):
+        assert re.fullmatch(r"v[A-Za-z0-9_-]{22}-[A-Za-z0-9_-]{16}", key_of(path)), path
+    found = signed_links.open_read(key_of(pixel_of(sent[0])))
+    assert found[:2] == (sent[0].pk, sent[0].contact_id)
+    assert abs(found[2] - sent[0].sent_at.timestamp()) < 120
+
+
+def test_mail_sent_with_the_legacy_hex_form_still_works(client, sent):
+    issued = timezone.now().timestamp() - 60
+    pixel = legacy_path(sent[0].pk, sent[0].contact_id, issued)
+    link = legacy_path(sent[1].pk, sent[1].contact_id, issued, "https://example.co.jp/pricing?a=1&b=2")
+    assert signed_links.open_read(key_of(pixel)) == (sent[0].pk, sent[0].contact_id, int(issued))
+    assert client.get(pixel, HTTP_USER_AGENT=BROWSER).status_code == 200
+    response = client.get(link, HTTP_USER_AGENT=BROWSER)
+    assert (response.status_code, response["Location"]) == (302, "https://example.co.jp/pricing?a=1&b=2")
+    assert sorted(TouchEvent.objects.values_list("contact_id", "kind")) == sorted(
+        [(sent[0].contact_id, "email_open"), (sent[1].contact_id, "email_click")])
+    before = writes()
+    prefix, ids, mac = re.match(r"(/m/p/)(.+)-(.{16})\.gif", pixel).groups()
+    delivery, contact, stamp = ids.split("-")
+    for bad in (f"{sent[1].pk:x}-{contact}-{stamp}", f"{delivery}-{sent[1].contact_id:x}-{stamp}",
+                f"{delivery}-{contact}-{int(stamp, 16) - 60:x}"):
+        assert client.get(f"{prefix}{bad}-{mac}.gif", HTTP_USER_AGENT=BROWSER).status_code == 404
+    assert client.get(pixel.replace(mac, mac[::-1]), HTTP_USER_AGENT=BROWSER).status_code == 404
+    assert client.get(link.rsplit("/", 1)[0] + "/aHR0cHM6Ly9ldmlsLmV4YW1wbGUv", HTTP_USER_AGENT=BROWSER
+                      ).status_code == 404
+    assert writes() == before
+
+
+def test_links_signed_before_a_key_rotation_still_work_in_both_forms(client, sent, settings, queued):
+    old_secret = "an-old-secret-key-of-this-install-0123456789"
+    settings.SECRET_KEY_FALLBACKS = [old_secret]
+    current = settings.SECRET_KEY
+    settings.SECRET_KEY = old_secret
+    issued = timezone.now().timestamp() - 60
+    opaque = signed_links.open_path(sent[0].pk, sent[0].contact_id, issued)
+    click = signed_links.click_path(sent[1].pk, sent[1].contact_id, issued, "https://example.co.jp/pricing")
+    settings.SECRET_KEY = current  # rotated: the old key is now only a fallback
+    legacy = legacy_path(sent[2].pk, sent[2].contact_id, issued, secret=old_secret)
+    assert opaque != signed_links.open_path(sent[0].pk, sent[0].contact_id, issued)  # the blob is keyed too
+    assert signed_links.open_read(key_of(opaque)) == (sent[0].pk, sent[0].contact_id, int(issued))
+    for path in (opaque, legacy):
+        assert client.get(path, HTTP_USER_AGENT=BROWSER).status_code == 200
+    assert client.get(click, HTTP_USER_AGENT=BROWSER)["Location"] == "https://example.co.jp/pricing"
+    pipeline.events_drain_run(gather_ms=0)
+    assert sorted(TouchEvent.objects.values_list("contact_id", "kind")) == sorted(
+        [(sent[0].contact_id, "email_open"), (sent[1].contact_id, "email_click"), (sent[2].contact_id, "email_open")])
     settings.SECRET_KEY_FALLBACKS = []
-    assert client.get(path, HTTP_USER_AGENT=BROWSER).status_code == 404
+    for path in (opaque, click, legacy):
+        assert client.get(path, HTTP_USER_AGENT=BROWSER).status_code == 404
+    assert buffer.pending() == 0
 
 
 def test_the_drain_drops_opens_of_deliveries_not_sent_or_gone(client, sent, queued):
@@ -183,7 +282,31 @@ def test_a_destination_too_long_to_sign_keeps_the_stored_link_form():
     body, links = rewrite_links(f'<a href="https://example.co.jp/a">a</a><a href="{long_url}">b</a>', "TOKEN",
                                 signer=lambda url: signed_links.click_path(7, 9, 1_800_000_000, url))
     assert links == ("https://example.co.jp/a", long_url)
-    assert "/m/r/7-9-" in body and "/m/c/TOKEN/2" in body
+    assert "/m/r/v" in body and "/m/c/TOKEN/2" in body
+
+
+def test_ids_or_a_time_too_large_for_the_blob_get_no_signed_path():
+    url, issued = "https://example.co.jp/a", 1_800_000_000
+    assert signed_links.open_path(2**48 - 1, 2**40 - 1, 2**40 - 1) and signed_links.click_path(2**48 - 1, 1, 0, url)
+    for delivery_id, contact_id, when in ((2**48, 1, issued), (1, 2**40, issued), (1, 1, 2**40), (-1, 1, issued),
+                                          (1, -1, issued), (1, 1, -1)):
+        assert signed_links.open_path(delivery_id, contact_id, when) is None
+        assert signed_links.click_path(delivery_id, contact_id, when, url) is None
+    body, links = rewrite_links('<a href="https://example.co.jp/a">a</a>', "TOKEN",
+                                signer=lambda url: signed_links.click_path(2**48, 9, issued, url))
+    assert links == (url,) and "/m/c/TOKEN/1" in body and "/m/r/" not in body
+
+
+def test_a_mail_whose_ids_do_not_fit_carries_the_stored_token_forms(client, request, monkeypatch):
+    monkeypatch.setattr(signed_links, "_DELIVERY_END", 1)  # every delivery id is too large
+    sent = request.getfixturevalue("sent")
+    html = mail_html(sent[0])
+    assert "/m/p/" not in html and "/m/r/" not in html
+    pixel = re.search(r'<img src="https?://[^/"]+(/m/o/[^"]+)"', html).group(1)
+    link = re.search(r'href="https?://[^/"]+(/m/c/[^"]+)"', html).group(1)
+    assert (pixel, link) == (f"/m/o/{sent[0].token}.gif", f"/m/c/{sent[0].token}/1")
+    assert client.get(pixel, HTTP_USER_AGENT=BROWSER).status_code == 200
+    assert client.get(link, HTTP_USER_AGENT=BROWSER)["Location"] == "https://example.co.jp/pricing?a=1&b=2"
 
 
 # -- the lean Redis connection -------------------------------------------------------------
