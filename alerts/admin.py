@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .forms import WebhookForm
 from .models import Alert, Notification, RepDuty, Trigger, WebhookEndpoint
 
 
@@ -23,5 +24,10 @@ class NotificationAdmin(admin.ModelAdmin):
     raw_id_fields = ("alert",)
 
 
-admin.site.register(WebhookEndpoint)
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookForm  # the same destination check as the alerts pages: no loopback or metadata URLs here either
+    list_display = ("name", "user", "url", "is_active")
+
+
 admin.site.register(RepDuty)

@@ -1,8 +1,12 @@
+import socket
+from urllib.parse import urlsplit
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import TouchKind
 
+from . import outbound
 from .models import Outcome, Trigger, TriggerKind, WebhookEndpoint
 
 SNOOZE_CHOICES = [("30m", _("30 minutes")), ("2h", _("2 hours")), ("1d", _("Until tomorrow"))]
@@ -45,8 +49,26 @@ class TriggerForm(forms.ModelForm):
         return cleaned
 
 
+class WebhookURLField(forms.URLField):
+    """A URL our server may post to (outbound.destination_check), checked before the syntax.
+
+    First, so that `http://2130706433/` is refused as the loopback address it is, not as a typo.
+    """
+
+    def run_validators(self, value):
+        if value not in self.empty_values:
+            try:
+                outbound.destination_check(value)
+            except outbound.Refused as refusal:
+                raise forms.ValidationError(refusal.message(), code=f"webhook_{refusal.code}") from None
+            except socket.gaierror:
+                raise forms.ValidationError(_("The host %(host)s could not be found."), code="webhook_unresolved",
+                                            params={"host": urlsplit(value).hostname}) from None
+        super().run_validators(value)
+
+
 class WebhookForm(forms.ModelForm):
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    url = WebhookURLField(label=_("URL"), max_length=500, assume_scheme="https")
 
     class Meta:
         model = WebhookEndpoint
@@ -58,9 +80,3 @@ class WebhookForm(forms.ModelForm):
             self.fields["user"].queryset = reps
         self.fields["user"].required = False
         self.fields["user"].empty_label = _("Whole workspace")
-
-    def clean_url(self):
-        url = self.cleaned_data["url"]
-        if not url.lower().startswith(("https://", "http://")):
-            raise forms.ValidationError(_("Enter an http or https URL."))
-        return url

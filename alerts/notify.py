@@ -3,13 +3,13 @@
 Each is a Notification row, created with the alert in its transaction and
 sent after commit by a task that claims it (pending → sending, with a lease).
 A failure records the error and the next attempt (rules.RETRY_DELAYS); after
-the last one the row is failed and shown on the team page. Nothing here runs
-in the request that stored the touch.
+the last one the row is failed and shown on the team page. A webhook whose
+destination is refused (outbound.py: a local or private address, a redirect)
+fails at once, with the reason, and is not retried. Nothing here runs in the
+request that stored the touch.
 """
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from functools import partial
 
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import routing
+from . import outbound, routing
 from .describe import context_lines, visit_lines, why_text
 from .models import Channel, Notification, NotificationStatus, TriggerKind, WebhookEndpoint
 from .rules import next_attempt_at, webhook_signature
@@ -80,6 +80,13 @@ def notification_send(*, notification_id, now):
             _email_send(notification)
         else:
             _webhook_send(notification, now=now)
+    except outbound.Refused as refusal:
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _("Refused, not retried: %(reason)s") % {"reason": refusal.message()}
+        log.warning("webhook notification %s refused: %s", notification_id, refusal.code)
+        Notification.objects.filter(pk=notification_id).update(
+            status=NotificationStatus.FAILED, attempts=attempts, next_at=now, lease_until=None, last_error=reason[:500])
+        return NotificationStatus.FAILED
     except Exception as error:  # noqa: BLE001  (every failure is recorded on the row and retried)
         retry_at = next_attempt_at(attempts, now)
         Notification.objects.filter(pk=notification_id).update(
@@ -154,20 +161,11 @@ def _webhook_send(notification, *, now):
     endpoint = notification.endpoint
     if endpoint is None or not endpoint.is_active:
         raise ValueError("the webhook was removed or switched off")
-    if not endpoint.url.lower().startswith(("http://", "https://")):
-        raise ValueError("the webhook URL is not http(s)")
     body = json.dumps(webhook_payload(notification.alert), ensure_ascii=False).encode("utf-8")
     timestamp = str(int(now.timestamp()))
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "Rekindle-alerts",
                "X-Rekindle-Timestamp": timestamp}
     if endpoint.secret:
         headers["X-Rekindle-Signature"] = webhook_signature(endpoint.secret, timestamp, body)
-    request = urllib.request.Request(endpoint.url, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT) as response:  # noqa: S310  (http(s) checked)
-            response.read(1024)
-    except urllib.error.HTTPError as error:
-        raise ValueError(f"HTTP {error.code} from the webhook") from error
-    except urllib.error.URLError as error:
-        raise ValueError(f"webhook unreachable: {error.reason}") from error
+    outbound.webhook_post(endpoint.url, body=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
 

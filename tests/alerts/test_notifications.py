@@ -1,4 +1,8 @@
-"""Email to the rep and signed Slack-compatible webhooks, retried with backoff against a real local server."""
+"""Email to the rep and signed Slack-compatible webhooks, retried with backoff against a real local server.
+
+The receiver listens on 127.0.0.1, which webhooks may never reach by default (tests/alerts/test_webhook_ssrf.py):
+each test allow-lists its receiver's host:port explicitly with WEBHOOK_ALLOWED_HOSTS.
+"""
 import hashlib
 import hmac
 import json
@@ -39,7 +43,8 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.host_port = f"127.0.0.1:{self.server.server_port}"
+        self.url = f"http://{self.host_port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -70,8 +75,9 @@ def test_email_goes_to_the_assigned_rep_with_the_context(rep):
     assert (row.status, row.attempts, row.sent_at) == (NotificationStatus.SENT, 1, NOW)
 
 
-def test_webhook_is_retried_with_backoff_until_it_succeeds_and_is_signed(rep):
+def test_webhook_is_retried_with_backoff_until_it_succeeds_and_is_signed(rep, settings):
     with Receiver([500, 503]) as receiver:
+        settings.WEBHOOK_ALLOWED_HOSTS = [receiver.host_port]
         WebhookEndpoint.objects.create(name="Slack", url=receiver.url, secret="s3cret")
         alert = _fire(rep)
         [row] = Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)
@@ -103,8 +109,9 @@ def test_webhook_is_retried_with_backoff_until_it_succeeds_and_is_signed(rep):
     assert "<script>" not in json.dumps(payload["blocks"][1:], ensure_ascii=False)
 
 
-def test_a_webhook_that_keeps_failing_gives_up_visibly_after_five_attempts(rep, admin_user, client):
+def test_a_webhook_that_keeps_failing_gives_up_visibly_after_five_attempts(rep, admin_user, client, settings):
     with Receiver([500] * 10) as receiver:
+        settings.WEBHOOK_ALLOWED_HOSTS = [receiver.host_port]
         WebhookEndpoint.objects.create(name="Broken", url=receiver.url)
         alert = _fire(rep)
         [row] = Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)
@@ -122,7 +129,8 @@ def test_a_webhook_that_keeps_failing_gives_up_visibly_after_five_attempts(rep, 
     assert "HTTP 500 from the webhook" in page
 
 
-def test_an_unreachable_webhook_is_retried_and_never_raises(rep):
+def test_an_unreachable_webhook_is_retried_and_never_raises(rep, settings):
+    settings.WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1:9"]  # nothing listens on the discard port
     WebhookEndpoint.objects.create(name="Down", url="http://127.0.0.1:9/hook")
     alert = _fire(rep)
     [row] = Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)
