@@ -123,7 +123,7 @@ def bounce_webhook(request):
         return JsonResponse({"error": "bad signature"}, status=403)
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack ("[[[[…")
         return JsonResponse({"error": "not JSON"}, status=400)
     events = payload if isinstance(payload, list) else [payload]
     if len(events) > MAX_WEBHOOK_EVENTS or not all(isinstance(event, dict) for event in events):
@@ -131,9 +131,14 @@ def bounce_webhook(request):
     now, applied = timezone.now(), 0
     for event in events:
         applied += public.provider_event_apply(
-            email=str(event.get("email", ""))[:254], kind=str(event.get("type", ""))[:20],
-            bounce_type=str(event.get("bounce_type", ""))[:20], detail=str(event.get("detail", ""))[:300], now=now)
+            email=_field(event, "email", 254), kind=_field(event, "type", 20),
+            bounce_type=_field(event, "bounce_type", 20), detail=_field(event, "detail", 300), now=now)
     return JsonResponse({"applied": applied, "ignored": len(events) - applied})
+
+
+def _field(event, key, limit):
+    # NUL characters dropped: PostgreSQL refuses them in text, which would fail the request.
+    return str(event.get(key, "")).replace("\x00", "")[:limit]
 
 
 def mask_email(email):

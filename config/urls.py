@@ -28,5 +28,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
+handler404 = "config.views.page_not_found"
 if settings.TRACKING_BENCH_ENDPOINTS:  # bench/tracking_bench.py only
     urlpatterns.append(path("bench/", include("tracking.urls_bench")))

@@ -3,7 +3,8 @@
 Keys are short because millions of them pass through Redis: k (shape), c
 (contact id), at (ISO time), u (URL), b (flagged as a bot, 0/1), and per
 shape kind/d/s/f/dl for touches, site/v/id/ti/r/ua for page views. Every text is
-cut to its column's length before it is buffered.
+cut to its column's length and stripped of NUL characters (which PostgreSQL refuses in text, so one would
+otherwise fail the whole batch it is drained in) before it is buffered.
 """
 import json
 import logging
@@ -18,14 +19,19 @@ SHAPES = ("t", "pv", "id")
 TOUCH_KINDS = frozenset(TouchKind.values)  # read once: Django rebuilds `.values` on every access
 
 
+def clip(value, limit):
+    """Text for a column of `limit` characters: NUL characters dropped, then cut."""
+    return value.replace("\x00", "")[:limit]
+
+
 def touch_record(*, contact_id, kind, occurred_at, url="", detail="", source=TouchSource.TRACKING, bot=False,
                  fingerprint="", delivery_id=None, requested_at=None):
     """A touch of a known contact. An open or click names its delivery (`dl`) and the drain fills in the detail
     (the campaign's name), so the request does not read it. A signed open or click also carries its request
     time (`rq`, epoch seconds): the request did not read the delivery, so the drain checks it (sent, this
     contact's) and applies the seconds-after-sending bot rule with the delivery's real sending time."""
-    record = {"k": "t", "c": contact_id, "kind": kind, "at": occurred_at.isoformat(), "u": url[:MAX_URL],
-              "d": detail[:MAX_DETAIL], "s": source, "b": int(bool(bot))}
+    record = {"k": "t", "c": contact_id, "kind": kind, "at": occurred_at.isoformat(), "u": clip(url, MAX_URL),
+              "d": clip(detail, MAX_DETAIL), "s": source, "b": int(bool(bot))}
     if fingerprint:
         record["f"] = fingerprint
     if delivery_id:
@@ -38,8 +44,8 @@ def touch_record(*, contact_id, kind, occurred_at, url="", detail="", source=Tou
 def page_view_record(*, record_id, site_id, visitor_id, contact_id, occurred_at, url, title, referrer, user_agent,
                      bot):
     return {"k": "pv", "id": record_id, "site": site_id, "v": visitor_id[:MAX_VISITOR_ID], "c": contact_id,
-            "at": occurred_at.isoformat(), "u": url[:MAX_URL], "ti": title[:MAX_TITLE], "r": referrer[:MAX_REFERRER],
-            "ua": user_agent[:MAX_USER_AGENT], "b": int(bool(bot))}
+            "at": occurred_at.isoformat(), "u": clip(url, MAX_URL), "ti": clip(title, MAX_TITLE),
+            "r": clip(referrer, MAX_REFERRER), "ua": clip(user_agent, MAX_USER_AGENT), "b": int(bool(bot))}
 
 
 def identify_record(*, site_id, visitor_id, contact_id, occurred_at):
@@ -67,16 +73,16 @@ def decode(raw):
         if record["k"] == "t":
             if record["kind"] not in TOUCH_KINDS or not record["c"]:
                 raise ValueError("bad touch")
-            record.update(u=str(record.get("u", ""))[:MAX_URL], d=str(record.get("d", ""))[:MAX_DETAIL],
+            record.update(u=clip(str(record.get("u", "")), MAX_URL), d=clip(str(record.get("d", "")), MAX_DETAIL),
                           s=record.get("s") or TouchSource.TRACKING, dl=int(record["dl"]) if record.get("dl") else None,
                           rq=float(record["rq"]) if record.get("rq") is not None else None)
         else:
             record["site"] = int(record["site"])
             record["v"] = str(record.get("v") or "")[:MAX_VISITOR_ID]
         if record["k"] == "pv":
-            record.update(id=str(record["id"])[:32], u=str(record.get("u", ""))[:MAX_URL],
-                          ti=str(record.get("ti", ""))[:MAX_TITLE], r=str(record.get("r", ""))[:MAX_REFERRER],
-                          ua=str(record.get("ua", ""))[:MAX_USER_AGENT])
+            record.update(id=str(record["id"])[:32], u=clip(str(record.get("u", "")), MAX_URL),
+                          ti=clip(str(record.get("ti", "")), MAX_TITLE), r=clip(str(record.get("r", "")), MAX_REFERRER),
+                          ua=clip(str(record.get("ua", "")), MAX_USER_AGENT))
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         logger.error("tracking: dropping a malformed record (%s): %.200r", exc, raw)
         return None

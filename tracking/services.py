@@ -16,7 +16,7 @@ from contacts.services import contact_facts_changed_notify
 
 from . import selectors
 from .models import AnonymousPageView, TrackingSite
-from .records import MAX_DETAIL, identify_record, touch_record
+from .records import MAX_DETAIL, clip, identify_record, touch_record
 from .store import records_store
 
 MAX_FORM_FIELDS = 30
@@ -48,8 +48,9 @@ def form_fields_clean(raw):
     for name, value in items:
         if len(fields) >= MAX_FORM_FIELDS:
             break
-        if isinstance(value, bool | int | float | str) and isinstance(name, str) and name.strip():
-            fields.append((name.strip()[:MAX_FIELD_NAME], str(value)[:MAX_FIELD_VALUE]))
+        name = name.replace("\x00", "").strip() if isinstance(name, str) else ""  # PostgreSQL refuses NUL in text
+        if isinstance(value, bool | int | float | str) and name:
+            fields.append((name[:MAX_FIELD_NAME], clip(str(value), MAX_FIELD_VALUE)))
     return fields
 
 

@@ -41,7 +41,7 @@ from contacts.rules import is_valid_email, normalize_email
 from . import selectors, services
 from .buffer import record_id
 from .pipeline import event_accept
-from .records import MAX_REFERRER, MAX_TITLE, MAX_URL, page_view_record, touch_record
+from .records import MAX_REFERRER, MAX_TITLE, MAX_URL, clip, page_view_record, touch_record
 from .tokens import contact_token_make, contact_token_read
 
 TOKEN_PARAM = "rk"  # noqa: S105 - a query parameter name, not a secret
@@ -226,14 +226,14 @@ def _json_body(request, limit):
         return None
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the decoder's stack ("[[[[…")
         return None
     return payload if isinstance(payload, dict) else None
 
 
 def _text(payload, key, limit):
     value = payload.get(key, "")
-    return value[:limit] if isinstance(value, str) else ""
+    return clip(value, limit) if isinstance(value, str) else ""
 
 
 @login_not_required
