@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.csp import csp_update
+
 from .views import dormancy, events, segments
 
 app_name = "api"
@@ -17,5 +19,7 @@ urlpatterns = [
     # Machines fetch the schema with their key (401 JSON without one); the docs page is for people, so it
     # sends them to the login page like every other page (DRF views are otherwise exempt from that).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    # Swagger UI's page has an inline <style> block; its script is a separate file (the split view).
+    path("docs/", csp_update(style_src=("'unsafe-inline'",))(
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))), name="docs"),
 ]

@@ -53,7 +53,7 @@ def start(data_dir, port=None):
         "--appendonly", "yes", "--maxmemory-policy", "noeviction", "--save", "",
         "--logfile", str(data_dir / "redis.log"), "--protected-mode", "yes",
     ]
-    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603 - fixed argv
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if port_answers("127.0.0.1", port, timeout=0.2):

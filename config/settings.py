@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tracking.middleware.SignedMailTracking",  # the open pixel, click redirect and beacon skip the rest
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.csp.ContentSecurityPolicyMiddleware",  # HTML only; the tracking paths above never reach it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,7 +153,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.permissions.HasRole"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],  # DRF's, with a 400 for too deep nesting
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
@@ -214,6 +215,7 @@ HTTPS = env_bool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -316,6 +318,11 @@ CELERY_BEAT_SCHEDULE["sweep-alerts"] = {
     "schedule": float(env_int("ALERTS_SWEEP_INTERVAL", 10)),
     "options": {"expires": max(env_int("ALERTS_SWEEP_INTERVAL", 10) - 1, 1)},
 }
+# Alert webhooks (alerts/outbound.py) never go to loopback, link-local (cloud metadata), multicast or reserved
+# addresses; private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) only when allowed here, e.g. a
+# Mattermost on the LAN. The allow-list (host or host:port, comma-separated) skips the address check for those.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
 
 # Website and mail tracking (tracking/): public endpoints buffer events in Redis; a drain stores them in batches.
 TRACKING_BUFFERED = env_bool("TRACKING_BUFFERED", True)  # off: every event is written in its request

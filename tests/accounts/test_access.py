@@ -140,6 +140,7 @@ EXPECTED = {
     "alerts:webhook_new": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "alerts:webhook_edit": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},
     "alerts:webhook_delete": {ANON: 302, REP: 405, MARKETER: 405, ADMIN: 405},  # POST only
+    "campaigns:sending_health": {ANON: 302, REP: 403, MARKETER: 200, ADMIN: 200},  # read-only
 }
 # API endpoints whose every answer, errors included, is JSON (the schema is YAML by default, the docs HTML).
 JSON_API = {name for name in EXPECTED if name.startswith("api:")} - {"api:schema", "api:docs"}

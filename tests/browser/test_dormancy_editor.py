@@ -41,10 +41,10 @@ def test_admin_changes_the_threshold_sees_the_preview_then_saves_version_2(live_
     screenshot("dormancy-1-rule-list")
 
     page.goto(f"{live_server.url}/dormancy/{rule.pk}/edit/")
-    page.wait_for_function("document.getElementById('preview-total').textContent === '1'")
+    page.wait_for_function("() => document.getElementById('preview-total').textContent === '1'")
     assert page.inner_text("#preview-added") == "0"
     page.fill("input[name=inactivity_days]", "90")
-    page.wait_for_function("document.getElementById('preview-total').textContent === '2'")
+    page.wait_for_function("() => document.getElementById('preview-total').textContent === '2'")
     assert page.inner_text("#preview-added") == "+1"
     assert page.inner_text("#preview-removed") == "0"
     assert page.inner_text("#preview-added-examples") == "馬場 baba@example.co.jp"

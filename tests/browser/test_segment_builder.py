@@ -27,14 +27,14 @@ def test_marketer_builds_two_condition_segment_with_live_count(live_server, page
     count = page.locator("#preview-count")
 
     page.click("#segment-builder [data-action=add-condition]")
-    page.wait_for_function("document.getElementById('preview-count').textContent === '7'")
+    page.wait_for_function("() => document.getElementById('preview-count').textContent === '7'")
     assert page.locator("#preview-sample tbody tr").count() == 7
 
     page.click("#segment-builder [data-action=add-condition] >> nth=0")
     second = page.locator("#segment-builder .segment-condition").nth(1)
     second.locator("select[aria-label=field]").select_option("company.industry")
     second.locator("input[type=text]").fill("IT")
-    page.wait_for_function("document.getElementById('preview-count').textContent === '3'")
+    page.wait_for_function("() => document.getElementById('preview-count').textContent === '3'")
     assert count.inner_text() == "3"
     assert page.evaluate("window.__noReload") is True
     page.fill("input[name=name]", "IT の失注")
@@ -54,5 +54,5 @@ def test_bad_value_shows_error_in_preview(live_server, page, marketer):
     row.locator("select[aria-label=field]").select_option("company.employee_count")
     row.locator("select[aria-label=operator]").select_option("gt")
     row.locator("input[type=number]").fill("")
-    page.wait_for_function("document.getElementById('preview-errors').textContent.includes('items[0].value')")
+    page.wait_for_function("() => document.getElementById('preview-errors').textContent.includes('items[0].value')")
     assert page.locator("#preview-count").inner_text() == "—"
