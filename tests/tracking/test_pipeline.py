@@ -156,13 +156,14 @@ def test_stored_touches_are_announced_after_commit_before_facts_changed(buffered
 
     touch_events_stored.connect(on_stored)
     contact_facts_changed.connect(on_changed)
+    start = timezone.now().replace(microsecond=0) - timedelta(hours=1)  # once: "the same record" must be the same
     try:
-        for record in opens(contact, 2) + opens(other_contact, 1, bot=True):
+        for record in opens(contact, 2, start=start) + opens(other_contact, 1, start=start, bot=True):
             pipeline.event_accept(record)
         with django_capture_on_commit_callbacks(execute=True):
             pipeline.events_drain_run()
         with django_capture_on_commit_callbacks(execute=True):  # the same records again: nothing new, no signal
-            pipeline.event_accept(opens(contact, 1)[0])
+            pipeline.event_accept(opens(contact, 1, start=start)[0])
             pipeline.events_drain_run()
     finally:
         touch_events_stored.disconnect(on_stored)
