@@ -14,3 +14,20 @@ def db_fingerprint():
         for row in model._base_manager.order_by("pk").values_list():
             digest.update(repr(row).encode())
     return digest.hexdigest()
+
+
+def posts_refused(client, names, url_args, form):
+    """POST `form` to each named URL: ["name url: what went wrong"] for each that was not refused with 403 or that
+    changed any row."""
+    from django.urls import reverse
+
+    failures = []
+    for name in names:
+        url = reverse(name, kwargs=url_args.get(name))
+        before = db_fingerprint()
+        response = client.post(url, form)
+        if response.status_code != 403:
+            failures.append(f"{name} {url}: {response.status_code}")
+        if db_fingerprint() != before:
+            failures.append(f"{name} {url}: data changed")
+    return failures

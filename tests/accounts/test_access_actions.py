@@ -23,7 +23,7 @@ from dormancy.models import DormancyRule
 from tracking.tokens import contact_token_make, contact_token_read
 
 from .sent_mail import broadcast_send, message_links, rescue_timeline
-from .snapshots import db_fingerprint
+from .snapshots import db_fingerprint, posts_refused
 from .test_access import ADMIN, EXPECTED, MARKETER, REP, url_args  # noqa: F401  (url_args: a fixture)
 
 # POST-only URLs (405 on GET for every role, so the GET matrix says nothing about who may use them): the roles
@@ -79,15 +79,7 @@ def _refused_for(persona):
 @pytest.mark.parametrize("persona", [REP, MARKETER])
 def test_post_is_refused_wherever_the_role_may_not_act(client, persona, rep, marketer, url_args):  # noqa: F811
     client.force_login({REP: rep, MARKETER: marketer}[persona])
-    failures = []
-    for name in _refused_for(persona):
-        url = reverse(name, kwargs=url_args.get(name))
-        before = db_fingerprint()
-        response = client.post(url, FORM)
-        if response.status_code != 403:
-            failures.append(f"{name} {url}: {response.status_code}")
-        if db_fingerprint() != before:
-            failures.append(f"{name} {url}: data changed")
+    failures = posts_refused(client, _refused_for(persona), url_args, FORM)
     assert failures == [], "\n".join(failures)
 
 

@@ -6,9 +6,7 @@ each test allow-lists its receiver's host:port explicitly with WEBHOOK_ALLOWED_H
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
@@ -17,43 +15,10 @@ from alerts import notify
 from alerts.models import Channel, Notification, NotificationStatus, WebhookEndpoint
 
 from .conftest import NOW, evaluate_batch, make_contact, touch
+from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 PRICING = "https://example.jp/pricing"
-
-
-class Receiver:
-    """A real HTTP server in a thread: answers the queued status codes in turn, then 200."""
-
-    def __init__(self, statuses):
-        self.statuses = list(statuses)
-        self.requests = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.host_port = f"127.0.0.1:{self.server.server_port}"
-        self.url = f"http://{self.host_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _fire(owner):
@@ -96,7 +61,7 @@ def test_webhook_is_retried_with_backoff_until_it_succeeds_and_is_signed(rep, se
         assert row.pk in notify.notifications_due(now=third)
         assert notify.notification_send(notification_id=row.pk, now=third) == NotificationStatus.SENT
     assert len(receiver.requests) == 3
-    headers, body = receiver.requests[-1]
+    _method, _path, headers, body = receiver.requests[-1]
     timestamp = headers["X-Rekindle-Timestamp"]
     assert timestamp == str(int(third.timestamp()))
     expected = "sha256=" + hmac.new(b"s3cret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()

@@ -6,9 +6,7 @@ exist. The real receivers listen on 127.0.0.1 and are allow-listed explicitly wh
 """
 import ipaddress
 import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
@@ -18,6 +16,7 @@ from alerts.forms import WebhookForm
 from alerts.models import Channel, Notification, NotificationStatus, WebhookEndpoint
 
 from .conftest import NOW, evaluate_batch, make_contact, touch
+from .receiver import Receiver
 
 pytestmark = pytest.mark.django_db
 PUBLIC_IP = "93.184.216.34"
@@ -78,46 +77,6 @@ def no_connections(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", create_connection)
     return attempts
-
-
-class Receiver:
-    """A real HTTP server on 127.0.0.1: answers the queued (status, headers) in turn, then 200."""
-
-    def __init__(self, answers=()):
-        self.answers = list(answers)
-        self.requests = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.requests.append((self.command, self.path, body))
-                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            do_GET = do_POST  # noqa: N815  (a followed 302 would come back as a GET)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_port
-        self.host_port = f"127.0.0.1:{self.port}"
-        self.url = f"http://{self.host_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _form(url):
@@ -313,7 +272,7 @@ def test_a_redirect_is_not_followed_and_fails_at_once(status, rep, settings):
         WebhookEndpoint.objects.create(name="Moved", url=hook.url)
         row = _webhook_row(rep)
         assert notify.notification_send(notification_id=row.pk, now=NOW) == NotificationStatus.FAILED
-    assert [(method, path) for method, path, _body in hook.requests] == [("POST", "/hook")]
+    assert [(method, path) for method, path, _headers, _body in hook.requests] == [("POST", "/hook")]
     assert target.requests == []
     row.refresh_from_db()
     assert (row.status, row.attempts) == (NotificationStatus.FAILED, 1)
