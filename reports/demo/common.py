@@ -94,3 +94,15 @@ def touches_store(events, *, now, stats):
     stats.add("touches", len(unique))
     stats.add("touches_bot", sum(event.flagged_as_bot for event in unique))
     return unique
+
+
+def call_task_settle(task, *, seed, key, due, now, slowest, settled_before, outcomes):
+    """Mark a demo call task done, within `slowest` of its due time in office hours, when that is already
+    `settled_before` in the past (the rest stay open on the reps' call lists)."""
+    from campaigns.models import CallTaskStatus
+
+    done = office_hours(due + between(seed, "call-done", key, timedelta(hours=1), slowest), seed, key)
+    if done <= now - settled_before:
+        task.status, task.done_at = CallTaskStatus.DONE, done
+        task.outcome = pick(seed, "call-outcome", key, outcomes)
+    return task

@@ -22,7 +22,6 @@ from campaigns.flows.enrol import timelines_create
 from campaigns.flows.rules import ExitReason, playbook_due_at, rescue_deadline
 from campaigns.models import (
     CallTask,
-    CallTaskStatus,
     DeliveryStatus,
     Enrollment,
     EnrollmentStatus,
@@ -35,7 +34,7 @@ from campaigns.rescue import CHOICE_TOUCH_PREFIX
 from contacts.models import Contact, ContactStatus, Contract, ContractStatus, TouchKind
 from contacts.rules import workspace_today, workspace_tz
 
-from .common import between, chance, local_moment, office_hours, pick, touch, touches_store
+from .common import between, call_task_settle, chance, local_moment, office_hours, pick, touch, touches_store
 from .mail import MailPlan, contacts_facts, mailable
 from .reactions import Rates, mail_reactions
 from .setup import flow_started
@@ -187,12 +186,8 @@ def _call_tasks_write(campaign, calls, enrollments, facts, *, seed, now, stats):
             task = CallTask(step=step, enrollment_id=enrollments[contract["id"]], contact_id=contract["contact_id"],
                             assigned_to_id=facts[contract["contact_id"]]["owner_id"], due_at=due,
                             note=call_note(campaign, step, row))
-            done = office_hours(due + between(seed, "call-done", key, timedelta(hours=1), timedelta(hours=30)), seed,
-                                key)
-            if done <= now - timedelta(hours=12):
-                task.status, task.done_at = CallTaskStatus.DONE, done
-                task.outcome = pick(seed, "call-outcome", key, CALL_OUTCOMES)
-            tasks.append(task)
+            tasks.append(call_task_settle(task, seed=seed, key=key, due=due, now=now, slowest=timedelta(hours=30),
+                                          settled_before=timedelta(hours=12), outcomes=CALL_OUTCOMES))
     CallTask.objects.bulk_create(tasks, batch_size=1000)
     stats.add("call_tasks", len(tasks))
 

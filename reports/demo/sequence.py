@@ -17,7 +17,6 @@ from campaigns.flows.enrol import entry_touches
 from campaigns.flows.rules import ExitReason, is_held_out, step_wait
 from campaigns.models import (
     CallTask,
-    CallTaskStatus,
     DeliveryStatus,
     Enrollment,
     EnrollmentStatus,
@@ -27,7 +26,7 @@ from campaigns.models import (
 from contacts.models import TouchEvent, TouchKind
 from contacts.rules import workspace_today
 
-from .common import between, local_moment, office_hours, pick, touches_store
+from .common import call_task_settle, local_moment, touches_store
 from .mail import MailPlan, contacts_facts
 from .reactions import Rates, mail_reactions
 from .setup import flow_started
@@ -102,12 +101,8 @@ def _call_tasks_write(campaign, calls, entries, enrollments, facts, *, seed, now
             row = {"contact__last_touch_at": entries[cid], "contact__last_touch_kind": TouchKind.PAGE_VIEW}
             task = CallTask(step=step, enrollment_id=enrollments[cid], contact_id=cid, due_at=due,
                             assigned_to_id=facts[cid]["owner_id"], note=call_note(campaign, step, row))
-            done = office_hours(due + between(seed, "call-done", key, timedelta(hours=1), timedelta(hours=20)), seed,
-                                key)
-            if done <= now - timedelta(hours=6):
-                task.status, task.done_at = CallTaskStatus.DONE, done
-                task.outcome = pick(seed, "call-outcome", key, CALL_OUTCOMES)
-            tasks.append(task)
+            tasks.append(call_task_settle(task, seed=seed, key=key, due=due, now=now, slowest=timedelta(hours=20),
+                                          settled_before=timedelta(hours=6), outcomes=CALL_OUTCOMES))
     CallTask.objects.bulk_create(tasks, batch_size=1000)
     stats.add("call_tasks", len(tasks))
 
