@@ -6,7 +6,7 @@ from accounts.roles import ALL_ROLES, Role, has_role, role_required
 from contacts.models import ContactStatus
 from contacts.rules import workspace_today
 
-from . import dashboard, reports_campaign, snapshots
+from . import dashboard, reports_campaign
 
 DASHBOARD_ROLES = (Role.ADMIN, Role.MARKETER)
 
@@ -57,6 +57,6 @@ def dashboard_view(request):
         "stages": [(stage, stage_labels[stage]) for stage in dashboard.FUNNEL_STAGES],
         "trend_days": dashboard.TREND_DAYS, "funnel_days": dashboard.FUNNEL_DAYS,
         "response_days": dashboard.RESPONSE_DAYS,
-        "attribution_days": snapshots.ATTRIBUTION_DAYS, "report_attribution_days": reports_campaign.ATTRIBUTION_DAYS,
+        "report_attribution_days": reports_campaign.ATTRIBUTION_DAYS,
         "charts": charts,
     })
