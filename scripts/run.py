@@ -44,6 +44,9 @@ def _interrupt(*_args):
 
 
 def main():
+    # Ctrl-C must stop everything even when this was started from a shell that ignores SIGINT for background
+    # jobs (nohup, `cmd &` in a script): Python then keeps SIGINT ignored instead of raising KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = os.environ
     # Demo mail goes to files in var/outbox (readable, never delivered) unless a real backend is configured.
     if not env.get("EMAIL_HOST"):
