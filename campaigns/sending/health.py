@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 RUN_KEY = "rekindle:sending:beat:{job}"  # the job's last run: {"at": ISO time, count: n, …}
 CHANGE_KEY = "rekindle:sending:beat:{job}:{count}"  # its last run with count > 0: {"at": …, "n": n}
+SINCE_KEY = "rekindle:sending:beat:{job}:since"  # the first run seen: {"at": …} (lives as long as the last run)
 RUN_TTL = 30 * 24 * 3600
 JOBS = {"dispatch": ("handed",), "sweep": ("unknown", "finished")}
 LIST_LIMIT = 25
@@ -43,6 +44,7 @@ def beat_run_record(job, *, now, **counts):
     try:
         pipe = _client().pipeline(transaction=False)
         pipe.set(RUN_KEY.format(job=job), json.dumps({"at": at, **counts}), ex=RUN_TTL)
+        pipe.set(SINCE_KEY.format(job=job), json.dumps({"at": at}), ex=RUN_TTL, nx=True)
         for name, value in counts.items():
             if value:
                 pipe.set(CHANGE_KEY.format(job=job, count=name), json.dumps({"at": at, "n": value}), ex=RUN_TTL)
@@ -54,12 +56,15 @@ def beat_run_record(job, *, now, **counts):
 def beat_runs():
     """{job: {"last": {...} | None, count name: {"at", "n"} | None, …}}, or None when Redis cannot be reached."""
     keys = [RUN_KEY.format(job=job) for job in JOBS]
+    keys += [SINCE_KEY.format(job=job) for job in JOBS]
     keys += [CHANGE_KEY.format(job=job, count=name) for job, names in JOBS.items() for name in names]
     try:
         values = iter(_parse(value) for value in _client().mget(keys))
     except redis.RedisError:
         return None
     runs = {job: {"last": next(values)} for job in JOBS}
+    for job in JOBS:
+        runs[job]["since"] = next(values)
     for job, names in JOBS.items():
         runs[job].update({name: next(values) for name in names})
     return runs
@@ -118,14 +123,24 @@ def _latest(**filters):
                 .order_by("-updated_at", "-id")[:LIST_LIMIT])
 
 
+def _sweep_late(runs, *, now, every):
+    """Beat or every worker is down: the sweeper has not run for three of its intervals.
+
+    A sweeper with no run yet is late only once beat's dispatch has been running that long (or never ran): beat
+    sweeps first one interval after it starts, and a fresh install should not open on a false alarm.
+    """
+    if not runs:
+        return False  # Redis cannot say
+    grace = timedelta(seconds=3 * every)
+    since = (runs["sweep"]["last"] or runs["dispatch"]["since"] or {}).get("at")
+    return since is None or now - since > grace
+
+
 def sending_health(*, now):
     """Everything the Sending health page shows, read now."""
     counts = delivery_counts(now=now)
     runs = beat_runs()
     sweep_every = settings.CELERY_BEAT_SCHEDULE["sweep-deliveries"]["schedule"]
-    last_sweep = runs and runs["sweep"]["last"]
-    # Beat or every worker is down when the sweeper has not run for three of its intervals.
-    sweep_late = bool(runs) and (last_sweep is None or now - last_sweep["at"] > timedelta(seconds=3 * sweep_every))
     return {
         "counts": counts,
         "unknown": _latest(status=DeliveryStatus.UNKNOWN),
@@ -135,6 +150,6 @@ def sending_health(*, now):
         "runs": runs,
         "sweep_every": int(sweep_every),
         "lease_seconds": settings.SENDING_LEASE_SECONDS,
-        "sweep_late": sweep_late,
+        "sweep_late": _sweep_late(runs, now=now, every=sweep_every),
         "now": now,
     }

@@ -59,7 +59,7 @@ def assert_exactly_once(recorder):
 
 def clear_beat_notes():
     """Forget earlier tests' dispatch and sweeper notes (the health page reads them from Redis)."""
-    keys = [health.RUN_KEY.format(job=job) for job in health.JOBS]
+    keys = [key.format(job=job) for job in health.JOBS for key in (health.RUN_KEY, health.SINCE_KEY)]
     keys += [health.CHANGE_KEY.format(job=job, count=name) for job, names in health.JOBS.items() for name in names]
     redis.Redis.from_url(settings.REDIS_URL).delete(*keys)
 

@@ -114,6 +114,20 @@ def test_a_sweeper_that_stopped_running_is_called_out(client, admin_user, rows):
     assert 'id="sweep-late"' in page and "no mail is being sent" in page
 
 
+def test_a_fresh_start_is_not_a_false_alarm_but_a_sweeper_that_never_comes_is_one(client, admin_user, notes):
+    client.force_login(admin_user)
+    assert 'id="sweep-late"' in client.get(URL).content.decode()  # beat has never run at all
+    started = timezone.now() - timedelta(seconds=20)
+    health.beat_run_record("dispatch", now=started, handed=0)  # beat started: dispatch runs, no sweep yet
+    health.beat_run_record("dispatch", now=timezone.now(), handed=0)
+    page = client.get(URL).content.decode()
+    assert 'id="sweep-late"' not in page and re.search(r'id="sweep-last">[^<]*not recorded yet', page)
+    clear_beat_notes()
+    health.beat_run_record("dispatch", now=timezone.now() - timedelta(minutes=4), handed=0)  # first seen then
+    health.beat_run_record("dispatch", now=timezone.now(), handed=0)
+    assert 'id="sweep-late"' in client.get(URL).content.decode()  # dispatch runs, the sweeper never came
+
+
 def test_with_redis_down_the_page_still_shows_the_database_side(client, admin_user, rows, monkeypatch):
     monkeypatch.setattr(health, "_client", lambda url=None: redis.Redis(host="127.0.0.1", port=1,
                                                                         socket_connect_timeout=0.2))
