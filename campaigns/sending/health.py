@@ -19,7 +19,8 @@ import redis
 from django.conf import settings
 from django.db.models import Count, Min, Q
 
-from campaigns.models import Delivery, DeliveryStatus
+from campaigns.models import Delivery, DeliveryStatus, SendingSettings
+from campaigns.policy import is_quiet, next_allowed_slot
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,12 @@ def _sweep_late(runs, *, now, every):
     return since is None or now - since > grace
 
 
+def _quiet_until(now):
+    """When mail may go out again, while the sending hours hold it (night, weekend, holiday); else None."""
+    policy = SendingSettings.load()
+    return next_allowed_slot(now, policy) if is_quiet(now, policy) else None
+
+
 def sending_health(*, now):
     """Everything the Sending health page shows, read now."""
     counts = delivery_counts(now=now)
@@ -151,5 +158,6 @@ def sending_health(*, now):
         "sweep_every": int(sweep_every),
         "lease_seconds": settings.SENDING_LEASE_SECONDS,
         "sweep_late": _sweep_late(runs, now=now, every=sweep_every),
+        "quiet_until": _quiet_until(now),
         "now": now,
     }

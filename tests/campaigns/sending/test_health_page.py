@@ -128,6 +128,23 @@ def test_a_fresh_start_is_not_a_false_alarm_but_a_sweeper_that_never_comes_is_on
     assert 'id="sweep-late"' in client.get(URL).content.decode()  # dispatch runs, the sweeper never came
 
 
+def test_outside_the_sending_hours_the_page_says_when_waiting_mail_goes_out(client, admin_user, rows):
+    from campaigns.models import SendingSettings
+
+    client.force_login(admin_user)
+    policy = SendingSettings.load()
+    policy.quiet_weekends = policy.quiet_holidays = False
+    policy.quiet_end = policy.quiet_start
+    policy.save()
+    assert 'id="quiet"' not in client.get(URL).content.decode()  # no quiet hours at all
+    now = timezone.localtime()
+    policy.quiet_start, policy.quiet_end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=2)).time()
+    policy.save()
+    page = client.get(URL).content.decode()
+    expected = (now + timedelta(hours=2)).strftime("%H:%M")
+    assert re.search(r'id="quiet">[^<]*Outside the sending hours[^<]*from \d{4}-\d\d-\d\d \(\w+\) ' + expected, page)
+
+
 def test_with_redis_down_the_page_still_shows_the_database_side(client, admin_user, rows, monkeypatch):
     monkeypatch.setattr(health, "_client", lambda url=None: redis.Redis(host="127.0.0.1", port=1,
                                                                         socket_connect_timeout=0.2))
