@@ -11,7 +11,10 @@ events and contracts but no campaigns, so --synthesize N (PostgreSQL)
 first writes, inside that same rolled-back transaction, a broadcast to N
 contacts (10 % holdout, A/B) due 45 days ago and a playbook over up to N
 contracts lapsing in the range (two mails each, a choice for one in ten),
-with set-based INSERT … SELECT. Nothing is left behind.
+with set-based INSERT … SELECT. Nothing is left behind. The campaign
+report reads its stored answers (reports.campaign_answers): --synthesize
+writes them with the recompute the nightly reconcile runs and times it,
+and times the touch receiver on a drain-sized batch of new events.
 
 It prints, per report, p50/p95 of the app's call (queries, pandas shaping),
 the work a page or an export does. It asserts nothing.
@@ -20,6 +23,7 @@ import argparse
 import os
 import sys
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -34,12 +38,14 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from bench.measure import timed  # noqa: E402
 from campaigns.models import Campaign, CampaignKind, CampaignStep, Delivery, PlaybookTimeline  # noqa: E402
 from contacts.models import Contact, TouchEvent  # noqa: E402
 from contacts.rules import workspace_today  # noqa: E402
-from reports import reports_campaign, reports_dormancy, reports_rescue  # noqa: E402
+from contacts.signals import StoredTouch  # noqa: E402
+from reports import campaign_answers, reports_campaign, reports_dormancy, reports_rescue  # noqa: E402
 from reports.forms_reports import DateRange  # noqa: E402
 
 
@@ -98,6 +104,14 @@ def _synthesize(count, date_range):
             FROM campaigns_enrollment e WHERE e.campaign_id = %s AND e.id %% 10 = 0""",
                        [playbook.pk, options[0].pk, playbook.pk])
         cursor.execute("ANALYZE campaigns_delivery; ANALYZE campaigns_enrollment; ANALYZE campaigns_playbooktimeline")
+    # The campaign report reads stored answers: written here by the recompute the nightly reconcile (and the
+    # migration's backfill) runs, then the table analysed again (the UPDATE left a dead version of each row).
+    started = time.perf_counter()
+    written, _enrollments = campaign_answers.campaign_answers_recompute(campaign_id=broadcast.pk)
+    print(f"recompute of a {count:,}-recipient broadcast's stored answers: {time.perf_counter() - started:.2f} s "
+          f"({written:,} deliveries written)")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE campaigns_delivery")
 
 
 def _largest(kinds):
@@ -163,6 +177,13 @@ def _run(args, date_range, today):
         _report("campaign report (the page: both)", lambda: (reports_campaign.campaign_funnel(campaign, date_range),
                                                              reports_campaign.campaign_holdout(campaign, date_range)),
                 args.runs)
+        if connection.vendor == "postgresql":
+            _report("same, asked live (joined; the reference)",
+                    lambda: (reports_campaign.campaign_funnel(campaign, date_range, form=reports_campaign.JOINED),
+                             reports_campaign.campaign_holdout(campaign, date_range, form=reports_campaign.JOINED)),
+                    1)
+        if args.synthesize:
+            _answers_maintenance(campaign)
     playbook = Campaign.objects.filter(kind=CampaignKind.PLAYBOOK).annotate(n=Count("timelines")).order_by("-n").first()
     if playbook is None:
         print("rescue report: no playbook in this database (use --synthesize N)")
@@ -171,21 +192,71 @@ def _run(args, date_range, today):
                                                     lapse_date__lte=date_range.end).count()
         _report(f"rescue report ({timelines:,} timelines in range)",
                 lambda: reports_rescue.rescue_report(playbook, date_range, today=today), args.runs)
+    _run_dormancy(args, date_range, today)
+
+
+def _answers_maintenance(campaign, size=2000):
+    """What the touch receiver costs for one drain-sized batch: `size` new events on as many of the campaign's
+    recipients, two days after their send (each reaches a delivery), then as many at the current time on other
+    recipients (the usual drain batch: here no window of this campaign is open). Rolled back with the rest."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT d.contact_id, d.sent_at FROM campaigns_delivery d JOIN campaigns_campaignstep s ON s.id = d.step_id
+            WHERE s.campaign_id = %s AND d.sent_at IS NOT NULL ORDER BY md5(d.contact_id::text) LIMIT %s""",
+                       [campaign.pk, 2 * size])
+        recipients = cursor.fetchall()
+    kinds = ["email_open", "email_click", "page_view", "reply"]
+    now = timezone.now()
+    for label, rows, moment in (("in their windows", recipients[:size], lambda sent: sent + timedelta(days=2)),
+                                ("current (no open window)", recipients[size:], lambda sent: now)):
+        events = TouchEvent.objects.bulk_create([
+            TouchEvent(contact_id=contact_id, kind=kinds[i % len(kinds)], occurred_at=moment(sent),
+                       source="tracking", fingerprint=uuid.uuid4().hex) for i, (contact_id, sent) in enumerate(rows)])
+        touches = [StoredTouch(event_id=event.pk, contact_id=event.contact_id, kind=event.kind,
+                               occurred_at=event.occurred_at) for event in events]
+        started = time.perf_counter()
+        deliveries, enrollments = campaign_answers.stored_touches_answers_add(touches)
+        print(f"answers upkeep, one drain batch of {len(touches):,} events on {len(touches):,} contacts, {label}: "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms ({deliveries:,} deliveries, {enrollments:,} "
+              "enrollments changed)")
+
+
+def _run_dormancy(args, date_range, today):
+    """The dormancy report: the workspace's flow from the daily snapshots (bench/dashboard_bench.py --backfill 90
+    writes them) and counted at month ends, the breakdown, and one rep's view (live)."""
+    from unittest import mock
+
+    from reports.models import DormancyDay
+
     rule = reports_dormancy.rule_for(args.rule)
     if rule is None:
         print("dormancy report: no active rule")
         return
-    _report(f"dormancy breakdown (rule {rule.slug})",
-            lambda: reports_dormancy.dormant_breakdown(rule, date_range, today=today), args.runs)
-    _report("dormancy monthly flow", lambda: reports_dormancy.dormancy_flow(rule, date_range, today=today), args.runs)
-    _report("dormancy report (the page: both)",
-            lambda: (reports_dormancy.dormant_breakdown(rule, date_range, today=today),
-                     reports_dormancy.dormancy_flow(rule, date_range, today=today)), args.runs)
+    needed = (min(date_range.end, today) - date_range.start).days + 2
+    stored = DormancyDay.objects.filter(rule=rule, day__gte=date_range.start - timedelta(days=1),
+                                        day__lte=min(date_range.end, today)).count()
+    found = reports_dormancy.dormancy_flow(rule, date_range, today=today)
+    print(f"dormancy rule {rule.slug}: {stored} of {needed} snapshot days stored; months counted from "
+          f"{found.attrs['sources']}")
+
+    def breakdown(owner=None):
+        return reports_dormancy.dormant_breakdown(rule, date_range, today=today, owner=owner)
+
+    def flow(owner=None):
+        return reports_dormancy.dormancy_flow(rule, date_range, today=today, owner=owner)
+
+    _report("dormancy breakdown", breakdown, args.runs)
+    _report("dormancy monthly flow (as found)", flow, args.runs)
+    with mock.patch("reports.reports_dormancy._flow_from_snapshots", side_effect=lambda *a, **k: {}):
+        _report("dormancy monthly flow at month ends (no snapshots)", flow, args.runs)
+    _report("dormancy report (the page: both, as found)", lambda: (breakdown(), flow()), args.runs)
     rep = get_user_model().objects.filter(owned_contacts__isnull=False).first()
     if rep is not None:
-        _report(f"dormancy report, one rep's ({rep.username})",
-                lambda: (reports_dormancy.dormant_breakdown(rule, date_range, today=today, owner=rep),
-                         reports_dormancy.dormancy_flow(rule, date_range, today=today, owner=rep)), args.runs)
+        owned = Contact.objects.filter(owner=rep).count()
+        _report(f"dormancy breakdown, one rep's ({rep.username}, {owned:,} contacts)", lambda: breakdown(rep),
+                args.runs)
+        _report("dormancy monthly flow, one rep's (month ends)", lambda: flow(rep), args.runs)
+        _report("dormancy report, one rep's (the page: both)", lambda: (breakdown(rep), flow(rep)), args.runs)
 
 
 if __name__ == "__main__":

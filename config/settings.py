@@ -264,6 +264,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # The campaign report's stored answers (reports.campaign_answers), recomputed for every row whose 30-day
+    # window is still open: repairs what a race hid from the incremental updates. Once a day (a float like the
+    # others: tests/config checks every entry's expires against its period).
+    "reconcile-campaign-report-answers": {
+        "task": "reports.tasks.campaign_answers_reconcile",
+        "schedule": 86400.0,
+        "options": {"expires": 3 * 3600},
+    },
 }
 # Sending: find due deliveries (scheduled_at in the database, never long ETAs in Redis) and repair leases.
 CELERY_BEAT_SCHEDULE["dispatch-deliveries"] = {

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from .models import Contact, ContactTouchSummary, TouchEvent, TouchSource
-from .signals import StoredTouch, contact_facts_changed, touch_events_stored
+from .signals import StoredTouch, contact_facts_changed, touch_events_stored, touch_history_loaded
 
 
 def contact_facts_changed_notify(contact_ids, *, touches_only=False):
@@ -32,6 +32,13 @@ def touch_events_stored_notify(touches):
     touches = tuple(touches)
     if touches:
         transaction.on_commit(partial(touch_events_stored.send, sender=TouchEvent, events=touches))
+
+
+def touch_history_loaded_notify(contact_ids):
+    """Send `touch_history_loaded` for these contacts once the transaction commits (bulk imports of events)."""
+    ids = frozenset(contact_ids)
+    if ids:
+        transaction.on_commit(partial(touch_history_loaded.send, sender=TouchEvent, contact_ids=ids))
 
 
 def touch_event_record(*, contact, kind, occurred_at, url="", detail="", source=TouchSource.MANUAL,

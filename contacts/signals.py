@@ -15,6 +15,12 @@ triggers) without reading the event history: each event's kind, time, URL,
 whether it was flagged as a bot, and the contact's last counted touch before
 this batch moved it (None when it had none). It is sent before
 `contact_facts_changed` for the same batch.
+
+`touch_history_loaded` (keyword `contact_ids`, a frozenset) is sent after the
+transaction of a bulk import of touch events (contacts.importing) has
+committed: these contacts got events, of any age, that nobody was told about
+one by one (history must not raise alerts). Receivers that keep answers
+derived from the event history (the campaign report's) re-derive them.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +29,7 @@ from django.dispatch import Signal
 
 contact_facts_changed = Signal()
 touch_events_stored = Signal()
+touch_history_loaded = Signal()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
-"""The campaign report's two per-delivery questions as joins, for PostgreSQL.
+"""The campaign report's two per-delivery questions as joins, for PostgreSQL: a live reference form.
 
-The portable forms in reports_campaign ask them with a correlated subquery
+The report reads stored answers (reports.campaign_answers); this form and
+the portable one (reports.campaign_rules) ask the touch history at report
+time, for tests and comparisons. The portable form asks them with a correlated subquery
 per delivery (what did this recipient do within N days of the send?): an
 index probe for each kind of touch, per row, ~15 µs a delivery, so a
 200,000-recipient broadcast took seconds. Here the touch events of the whole
@@ -22,7 +24,7 @@ _SUPPRESSION, _REACTIVATION = Suppression._meta.db_table, Reactivation._meta.db_
 _ENROLLMENT = Enrollment._meta.db_table
 
 
-def _bits_case(touch_bits):
+def bits_case(touch_bits):
     """CASE mapping an event to its bit (0 when its (kind, bot) pair is not one of `touch_bits`), and its params."""
     whens, params = [], []
     for bit, (_name, kind, bot) in enumerate(touch_bits):
@@ -52,7 +54,7 @@ def delivery_groups(*, campaign_id, start, end, touch_bits, days):
              "AND d.scheduled_at >= %s AND d.scheduled_at < %s")
     scope_params = [campaign_id, start, end]
     low, high = _window(_DELIVERY, "d.sent_at", scope, scope_params, days)
-    case, case_params = _bits_case(touch_bits)
+    case, case_params = bits_case(touch_bits)
     kinds = sorted({kind for _name, kind, _bot in touch_bits})
     marks = ", ".join(["%s"] * len(kinds))
     sql = f"""

@@ -25,29 +25,21 @@ with pandas. Definitions (the report's footnotes say them in words):
   per run for a recurring newsletter) or, for sequences and playbooks, an
   enrollment; the mailed arm is everyone assigned to be mailed, sent or not
   (intention to treat), because the holdout is drawn before suppression.
+
+The per-row answers (what a recipient did in its window, whether a unit came
+back) are read from columns on Delivery and Enrollment that
+reports.campaign_answers keeps as facts arrive and repairs nightly, so a
+report only groups rows. The same questions asked live of the touch history
+(reports.campaign_rules per row, reports.campaign_sql joined) remain as the
+reference: tests check the stored answers against them.
 """
 from datetime import timedelta
 
 import pandas as pd
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Sum,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 
-from alerts.models import Reactivation
 from campaigns.flows.rules import ExitReason
 from campaigns.models import (
     Campaign,
@@ -58,22 +50,21 @@ from campaigns.models import (
     DeliveryStatus,
     Enrollment,
     SkipReason,
-    Suppression,
     SuppressionReason,
 )
-from contacts.models import TouchEvent, TouchKind
 from contacts.rules import start_of_day, workspace_tz
 
-from . import campaign_sql
+from . import campaign_rules, campaign_sql
+from .campaign_rules import ATTRIBUTION_DAYS, REACTIVATION_DAYS, REACTIVATION_KINDS, TOUCH_BITS
 from .stats import holdout_compare
 
-ATTRIBUTION_DAYS = 30
-REACTIVATION_DAYS = 30
-REACTIVATION_KINDS = (TouchKind.PAGE_VIEW, TouchKind.FORM_SUBMIT, TouchKind.DOWNLOAD, TouchKind.WEBINAR,
-                      TouchKind.REPLY, TouchKind.MEETING)
 DELIVERY_KINDS = (CampaignKind.BROADCAST, CampaignKind.RECURRING)
 FLAGS = ("opened", "clicked", "bot_opened", "bot_clicked", "revisited", "replied", "met", "unsubscribed",
          "bounce_reported")
+# Where the per-row answers come from: the columns reports.campaign_answers keeps (what pages and exports read),
+# or asked live of the touch history, joined (PostgreSQL) or per row: the reference the stored ones must equal.
+STORED, JOINED, PER_ROW = "stored", "joined", "per_row"
+FORMS = (STORED, JOINED, PER_ROW)
 
 
 def range_bounds(date_range):
@@ -82,68 +73,39 @@ def range_bounds(date_range):
     return start_of_day(date_range.start, tz), start_of_day(date_range.end + timedelta(days=1), tz)
 
 
-def _window_end(field, days):
-    return ExpressionWrapper(OuterRef(field) + timedelta(days=days), output_field=DateTimeField())
-
-
-def _touched(kinds, *, bot=False, since="sent_at", days=ATTRIBUTION_DAYS, strictly_after=False):
-    start = {"occurred_at__gt" if strictly_after else "occurred_at__gte": OuterRef(since)}
-    return Exists(TouchEvent.objects.filter(
-        contact_id=OuterRef("contact_id"), kind__in=kinds, flagged_as_bot=bot,
-        occurred_at__lt=_window_end(since, days), **start))
-
-
-# What a sent delivery's recipient did in the window, as powers of two summed over DISTINCT codes (a bit mask
-# that PostgreSQL and SQLite both compute): one index probe per delivery instead of one per kind.
-TOUCH_BITS = (
-    ("opened", TouchKind.EMAIL_OPEN, False), ("any_open_bot", TouchKind.EMAIL_OPEN, True),
-    ("clicked", TouchKind.EMAIL_CLICK, False), ("any_click_bot", TouchKind.EMAIL_CLICK, True),
-    ("revisited", TouchKind.PAGE_VIEW, False), ("replied", TouchKind.REPLY, False), ("met", TouchKind.MEETING, False),
-)
-
-
-def _touch_mask():
-    whens = [When(kind=kind, flagged_as_bot=bot, then=Value(2 ** bit))
-             for bit, (_name, kind, bot) in enumerate(TOUCH_BITS)]
-    events = (TouchEvent.objects.filter(
-        contact_id=OuterRef("contact_id"), kind__in=sorted({kind for _name, kind, _bot in TOUCH_BITS}),
-        occurred_at__gte=OuterRef("sent_at"), occurred_at__lt=_window_end("sent_at", ATTRIBUTION_DAYS))
-        .order_by().values("contact_id")
-        .annotate(mask=Sum(Case(*whens, default=Value(0), output_field=IntegerField()), distinct=True))
-        .values("mask"))
-    return Subquery(events, output_field=IntegerField())
-
-
-def _suppression_reason():
-    """The reason the address went on the suppression list within the window (one row per address), or NULL."""
-    return Subquery(Suppression.objects.filter(
-        email=OuterRef("to_email"),
-        created_at__gte=OuterRef("sent_at"), created_at__lt=_window_end("sent_at", ATTRIBUTION_DAYS),
-    ).values("reason")[:1])
-
-
 def reportable_campaigns():
     """Campaigns that have started (a draft has nothing to report), newest first."""
     return (Campaign.objects.exclude(status=CampaignStatus.DRAFT).order_by("-started_at", "-id")
             .only("id", "name", "kind", "status", "started_at", "holdout_percent"))
 
 
-def _joined():
-    """PostgreSQL answers the per-delivery questions with one hash join (reports.campaign_sql); SQLite per row."""
-    return connection.vendor == "postgresql"
+def _form(form):
+    """The form asked for; None: the stored answers (the live forms are references and tools for repairs)."""
+    form = form or STORED
+    if form not in FORMS:
+        raise ValueError(f"unknown form {form!r}")
+    if form == JOINED and connection.vendor != "postgresql":
+        raise ValueError("the joined form is PostgreSQL's")
+    return form
 
 
-def _delivery_groups(campaign, date_range, *, joined=None):
+def _delivery_groups(campaign, date_range, *, form=None):
     """One row per (step, variant, status, reason, flags…) with its count: the whole funnel in one GROUP BY."""
     start, end = range_bounds(date_range)
-    if _joined() if joined is None else joined:
+    form = _form(form)
+    if form == JOINED:
         rows = campaign_sql.delivery_groups(campaign_id=campaign.pk, start=start, end=end, touch_bits=TOUCH_BITS,
                                             days=ATTRIBUTION_DAYS)
     else:
-        rows = (Delivery.objects.filter(step__campaign=campaign, scheduled_at__gte=start, scheduled_at__lt=end)
-                .annotate(touches=_touch_mask(), listed=_suppression_reason())
-                .values("step_id", "variant", "status", "reason", "touches", "listed").annotate(n=Count("id"))
-                .order_by())
+        deliveries = Delivery.objects.filter(step__campaign=campaign, scheduled_at__gte=start, scheduled_at__lt=end)
+        if form == STORED:
+            deliveries = deliveries.annotate(touches=F("report_touches"), listed=F("report_listed"))
+        else:
+            models = campaign_rules.facts()
+            deliveries = deliveries.annotate(touches=campaign_rules.touch_mask(models),
+                                             listed=campaign_rules.suppression_reason(models))
+        rows = (deliveries.values("step_id", "variant", "status", "reason", "touches", "listed")
+                .annotate(n=Count("id")).order_by())
     frame = pd.DataFrame.from_records(list(rows), columns=["step_id", "variant", "status", "reason", "touches",
                                                            "listed", "n"])
     mask = frame["touches"].fillna(0).astype(int)
@@ -169,11 +131,11 @@ def _step_label(step):
     return f"{step.position}. {label}"
 
 
-def campaign_funnel(campaign, date_range, *, joined=None):
+def campaign_funnel(campaign, date_range, *, form=None):
     """(funnel, suppressions): DataFrames with translated column headers, ready to show and to export.
 
-    `joined` picks the query form (default: the joined one on PostgreSQL); tests compare the two."""
-    groups = _delivery_groups(campaign, date_range, joined=joined)
+    `form` picks where the per-row answers come from (FORMS; default: the stored ones); tests compare them."""
+    groups = _delivery_groups(campaign, date_range, form=form)
     steps = _steps(campaign)
     return _funnel_frame(groups, steps), _suppression_frame(groups, steps)
 
@@ -231,16 +193,10 @@ def _suppression_frame(groups, steps):
     }).reset_index(drop=True)
 
 
-def _reactivated(since, *, strictly_after=False):
-    came_back = _touched(REACTIVATION_KINDS, since=since, days=REACTIVATION_DAYS, strictly_after=strictly_after)
-    marked = Exists(Reactivation.objects.filter(contact_id=OuterRef("contact_id"), at__gte=OuterRef(since),
-                                                at__lt=_window_end(since, REACTIVATION_DAYS)))
-    return ExpressionWrapper(came_back | marked, output_field=BooleanField())
-
-
-def _holdout_units(campaign, date_range, *, joined=None):
+def _holdout_units(campaign, date_range, *, form=None):
     start, end = range_bounds(date_range)
-    if _joined() if joined is None else joined:
+    form = _form(form)
+    if form == JOINED:
         if campaign.kind in DELIVERY_KINDS:
             first = CampaignStep.objects.filter(campaign=campaign).order_by("position").values_list("pk", flat=True)
             return campaign_sql.holdout_units(
@@ -248,25 +204,26 @@ def _holdout_units(campaign, date_range, *, joined=None):
                 held=("d.status = %s AND d.reason = %s", [DeliveryStatus.SUPPRESSED, SkipReason.HOLDOUT]))
         return campaign_sql.holdout_units(campaign_id=campaign.pk, start=start, end=end, kinds=REACTIVATION_KINDS,
                                           days=REACTIVATION_DAYS, held=("d.exit_reason = %s", [ExitReason.HOLDOUT]))
+    models = campaign_rules.facts()
     if campaign.kind in DELIVERY_KINDS:
         first = CampaignStep.objects.filter(campaign=campaign).order_by("position").values("pk")[:1]
         units = Delivery.objects.filter(step_id__in=first, scheduled_at__gte=start, scheduled_at__lt=end).annotate(
             held=ExpressionWrapper(Q(status=DeliveryStatus.SUPPRESSED, reason=SkipReason.HOLDOUT),
                                    output_field=BooleanField()),
-            reactivated=_reactivated("scheduled_at"))
+            reactivated=(F("report_came_back") if form == STORED
+                         else campaign_rules.came_back(models, "scheduled_at")))
     else:
         units = Enrollment.objects.filter(campaign=campaign, entered_at__gte=start, entered_at__lt=end).annotate(
             held=ExpressionWrapper(Q(exit_reason=ExitReason.HOLDOUT), output_field=BooleanField()),
-            # Strictly after entry: a sequence entered on a touch (a pricing view) is entered at that touch's
-            # moment, and the touch that let a contact in is not the contact coming back.
-            reactivated=_reactivated("entered_at", strictly_after=True))
+            reactivated=(F("report_came_back") if form == STORED
+                         else campaign_rules.came_back(models, "entered_at", strictly_after=True)))
     return list(units.values("held", "reactivated").annotate(n=Count("id")).order_by())
 
 
-def campaign_holdout(campaign, date_range, *, joined=None):
-    """The holdout comparison (reports.stats.HoldoutComparison) over the units due in the range."""
+def campaign_holdout(campaign, date_range, *, form=None):
+    """The holdout comparison (reports.stats.HoldoutComparison) over the units due in the range; `form`: FORMS."""
     counts = {(bool(row["held"]), bool(row["reactivated"])): row["n"]
-              for row in _holdout_units(campaign, date_range, joined=joined)}
+              for row in _holdout_units(campaign, date_range, form=form)}
     mailed_yes, mailed_no = counts.get((False, True), 0), counts.get((False, False), 0)
     held_yes, held_no = counts.get((True, True), 0), counts.get((True, False), 0)
     return holdout_compare(mailed=mailed_yes + mailed_no, mailed_reactivated=mailed_yes,
@@ -298,5 +255,6 @@ def funnel_chart(funnel):
     return {"labels": stages, "series": series}
 
 
-__all__ = ["ATTRIBUTION_DAYS", "REACTIVATION_DAYS", "campaign_funnel", "campaign_holdout", "funnel_chart",
+__all__ = ["ATTRIBUTION_DAYS", "FORMS", "JOINED", "PER_ROW", "REACTIVATION_DAYS", "REACTIVATION_KINDS", "STORED",
+           "TOUCH_BITS", "campaign_funnel", "campaign_holdout", "funnel_chart",
            "holdout_frame", "range_bounds", "reportable_campaigns"]

@@ -10,6 +10,8 @@ zone; bot-flagged touch events never count.
   not yesterday) and reactivated (in yesterday, not today). Today reads the
   stored latest touches; a past day replays the events up to it for the
   contacts touched since, and reads the stored touches for everyone else.
+  `dormancy_day_figures` runs the same query for one rule and day without
+  storing it (the dormancy report fills a missing day with it).
 - Campaign funnel, per campaign and send day, in messages: a message counts
   as opened, clicked, revisited or meeting booked when its contact did that
   within ATTRIBUTION_DAYS after it was sent (a click also proves an open);
@@ -106,22 +108,40 @@ def _dormancy_insert(*, day, today, tz, now):
     """One INSERT … SELECT per active rule: members on `day`, and the moves since the day before."""
     written = 0
     for rule in DormancyRule.objects.filter(is_active=True).order_by("pk"):
-        on_day = _members_q(rule, day=day, today=today, tz=tz)
-        before = _members_q(rule, day=day - ONE_DAY, today=today, tz=tz)
-        # Each contact's two memberships are evaluated once, in the inner select; the sums read them.
-        flags = Contact.objects.order_by().annotate(d=_flag(on_day), b=_flag(before)).values("d", "b")
-        inner, params = flags.query.sql_with_params()
+        moves, params = _dormancy_moves_sql(rule, day=day, today=today, tz=tz)
         written += _insert(
-            DormancyDay, ("day", "rule_id", "dormant", "newly_dormant", "reactivated", "computed_at"),
-            f"SELECT %s, %s, {_MOVES} FROM ({inner}) f",  # noqa: S608 - inner is the ORM's, values are bound
-            [_date(day), rule.pk, _moment(now), *params],
+            DormancyDay, ("day", "rule_id", "computed_at", "dormant", "newly_dormant", "reactivated"),
+            f"SELECT %s, %s, %s, {moves}", [_date(day), rule.pk, _moment(now), *params],
         )
     return written
 
 
-# dormant, newly dormant (member on the day, not the day before), reactivated (the reverse), computed_at
+def dormancy_day_figures(rule, *, day, today):
+    """{"dormant", "newly_dormant", "reactivated"} of `rule` on `day`, computed now and not stored.
+
+    The very query the snapshot writer runs, for a reader that finds a day
+    without a snapshot (the report's flow).
+    """
+    moves, params = _dormancy_moves_sql(rule, day=day, today=today, tz=workspace_tz())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {moves}", params)  # noqa: S608 - the ORM's SQL, values are bound
+        dormant, newly, back = cursor.fetchone()
+    return {"dormant": int(dormant), "newly_dormant": int(newly), "reactivated": int(back)}
+
+
+def _dormancy_moves_sql(rule, *, day, today, tz):
+    """(SQL after SELECT, params): dormant, newly dormant, reactivated of `rule` on `day`, in one pass."""
+    on_day = _members_q(rule, day=day, today=today, tz=tz)
+    before = _members_q(rule, day=day - ONE_DAY, today=today, tz=tz)
+    # Each contact's two memberships are evaluated once, in the inner select; the sums read them.
+    flags = Contact.objects.order_by().annotate(d=_flag(on_day), b=_flag(before)).values("d", "b")
+    inner, params = flags.query.sql_with_params()
+    return f"{_MOVES} FROM ({inner}) f", list(params)
+
+
+# dormant, newly dormant (member on the day, not the day before), reactivated (the reverse)
 _MOVES = ("COALESCE(SUM(f.d), 0), COALESCE(SUM(CASE WHEN f.d = 1 AND f.b = 0 THEN 1 ELSE 0 END), 0), "
-          "COALESCE(SUM(CASE WHEN f.b = 1 AND f.d = 0 THEN 1 ELSE 0 END), 0), %s")
+          "COALESCE(SUM(CASE WHEN f.b = 1 AND f.d = 0 THEN 1 ELSE 0 END), 0)")
 
 
 def _flag(q):

@@ -154,8 +154,11 @@ def report_dormancy(request):
         return download
     titles = {"reason": _("By reason"), "industry": _("By industry"), "size": _("By company size"),
               "owner": _("By owner"), "silence": _("By length of silence")}
+    sources = flow.attrs["sources"]
     context.update(
         as_of=breakdown["as_of"], total=breakdown["total"],
+        month_end_months=[m for m, source in sources.items() if source == reports_dormancy.MONTH_ENDS],
+        days_computed_months=[m for m, source in sources.items() if source == reports_dormancy.DAYS_COMPUTED],
         flow=_table(flow, _("Month by month"), "flow"),
         tables=[_table(breakdown[key], title, key) for key, title in titles.items()],
         chart=reports_dormancy.flow_chart(flow))

@@ -22,6 +22,7 @@ from segments.models import SegmentChange, SegmentMembership
 from segments.models.segment import ChangeKind
 
 from ..models import Enrollment, EnrollmentStatus, FlowSettings, PlaybookTimeline
+from ..signals import enrollments_entered_notify
 from .rules import ExitReason, first_reachable, is_held_out, playbook_due_at, step_wait
 
 BATCH = 1000
@@ -81,6 +82,7 @@ def _enrol_contacts(campaign, first_step, entries):
         rows.append(_enrollment(campaign, contact_id, None, cycle, entered_at, first_step.position,
                                 entered_at + step_wait(first_step)))
     Enrollment.objects.bulk_create(rows, ignore_conflicts=True)
+    enrollments_entered_notify(campaign.pk, [row.contact_id for row in rows])
 
 
 def _enrollment(campaign, contact_id, contract_id, cycle, entered_at, position, next_at):
@@ -129,6 +131,7 @@ def playbook_enrol(campaign, steps, *, now, limit):
                                                playbook_due_at(expires_at, first.offset_days or 0, tz)))
         with transaction.atomic():
             Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
+            enrollments_entered_notify(campaign.pk, [row.contact_id for row in enrollments])
             timelines_create(campaign, {contract_id: expires_at for contract_id, _contact_id, expires_at in rows})
         read += len(rows)
     return read

@@ -64,6 +64,18 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The campaign report's answers, kept by reports.campaign_answers (never written here), so that a report
+    # only groups rows instead of reading the touch history (see reports.reports_campaign for the definitions):
+    # - report_touches: bits (reports_campaign.TOUCH_BITS) of what the recipient did within ATTRIBUTION_DAYS
+    #   after sent_at; 0 until sent.
+    # - report_listed: the Suppression reason of to_email when it went on the list within ATTRIBUTION_DAYS
+    #   after sent_at, else "".
+    # - report_came_back: the contact came back (REACTIVATION_KINDS touch or an alerts.Reactivation) within
+    #   REACTIVATION_DAYS from scheduled_at; the holdout unit of a broadcast or newsletter's first step.
+    # Database defaults too: deliveries are also written by raw INSERT … SELECT (campaigns.sending.materialize).
+    report_touches = models.PositiveSmallIntegerField(default=0, db_default=0)
+    report_listed = models.CharField(max_length=20, blank=True, default="", db_default="")
+    report_came_back = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = _("delivery")

@@ -25,6 +25,9 @@ class Enrollment(models.Model):
     next_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     entered_at = models.DateTimeField(_("entered"))
     updated_at = models.DateTimeField(auto_now=True)
+    # The campaign report's holdout answer, kept by reports.campaign_answers: the contact came back
+    # (REACTIVATION_KINDS touch or an alerts.Reactivation) strictly after entered_at and within REACTIVATION_DAYS.
+    report_came_back = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         verbose_name = _("enrollment")

@@ -35,6 +35,7 @@ from campaigns.models import (
     Suppression,
     SuppressionReason,
 )
+from campaigns.signals import addresses_suppressed_notify
 from contacts.models import ConsentState, Contact
 from contacts.rules import is_valid_email, normalize_email
 from contacts.services import contact_facts_changed_notify
@@ -148,6 +149,7 @@ def addresses_suppress(emails, *, reason, detail=""):
     rows = [Suppression(email=email, reason=reason, detail=detail[:500])
             for email in sorted({normalize_email(raw) for raw in emails if raw}) if is_valid_email(email)]
     Suppression.objects.bulk_create(rows, ignore_conflicts=True)
+    addresses_suppressed_notify(row.email for row in rows)
     return len(rows)
 
 

@@ -46,6 +46,7 @@ from campaigns.models import (
     Suppression,
     SuppressionReason,
 )
+from campaigns.signals import addresses_suppressed_notify, deliveries_recorded_notify
 from campaigns.templating import TemplateError
 from contacts.rules import normalize_email
 
@@ -78,6 +79,7 @@ class _Outcomes:
         self.sent, self.retry, self.failed, self.bounced = [], [], [], []
 
     def flush(self, result, *, now):
+        deliveries_recorded_notify(row.pk for row in [*self.sent, *self.failed, *self.retry])
         if self.sent:
             _record_sent(self.sent)
             result.sent += len(self.sent)
@@ -87,9 +89,10 @@ class _Outcomes:
         if self.retry:
             _retry(self.retry, result, now=now)
         if self.bounced:
-            Suppression.objects.bulk_create(
-                [Suppression(email=normalize_email(email), reason=SuppressionReason.BOUNCED, detail=detail[:500])
-                 for email, detail in self.bounced], ignore_conflicts=True)
+            rows = [Suppression(email=normalize_email(email), reason=SuppressionReason.BOUNCED, detail=detail[:500])
+                    for email, detail in self.bounced]
+            Suppression.objects.bulk_create(rows, ignore_conflicts=True)
+            addresses_suppressed_notify(row.email for row in rows)
         self.sent, self.retry, self.failed, self.bounced = [], [], [], []
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contacts.services import contact_facts_changed_notify
+from contacts.services import contact_facts_changed_notify, touch_history_loaded_notify
 
 from .columns import headers_check
 from .errors import FileRejected
@@ -92,6 +92,7 @@ def file_process(*, kind, path, encoding, write, good_rows_only=False, source_na
     if write and (good_rows_only or not outcome.bad_rows):
         contact_facts_changed_notify(ctx.changed_contact_ids | ctx.touched_contact_ids,
                                      touches_only=not ctx.changed_contact_ids)
+        touch_history_loaded_notify(ctx.touched_contact_ids)
         outcome.imported = outcome.good_rows > 0
     return outcome
 

@@ -61,7 +61,9 @@ def dormant_as_of_q(rule, *, as_of, tz):
         occurred_at__lt=start_of_day(as_of + ONE_DAY, tz),
     )
     silent = _silent_q(counted, "occurred_at", last_date, tz)
-    return silent & _conditions_q(definition, as_of, tz) & _scope_q(definition)
+    # Cheap column tests first: where this lands in a SELECT list (the reports' per-contact flags), PostgreSQL
+    # evaluates AND left to right and stops early, so contacts outside the conditions or scope skip the probes.
+    return _conditions_q(definition, as_of, tz) & _scope_q(definition) & silent
 
 
 def _silent_q(counted, time_field, last_date, tz):

@@ -10,6 +10,7 @@ from contacts.models import Contact
 from scoring.services import scores_recompute
 from segments.services import segment_refresh
 
+from ..campaign_answers import campaign_answers_recompute
 from .alerts import alerts_run
 from .broadcast import broadcast_run
 from .common import ActivityStats
@@ -50,6 +51,10 @@ def demo_activity_seed(*, seed=1, now=None, progress=None):
         for campaign in (demo.sequence, demo.playbook):
             for reason, count in campaign_exits(campaign).items():
                 stats.add(f"late_exits_{reason}", count)
+        # The demo writes its deliveries, touches, suppressions and reactivations in bulk, past every receiver:
+        # the campaign report's stored answers are computed from them once, as the migration's backfill does.
+        for campaign in (demo.broadcast, demo.playbook, demo.sequence):
+            campaign_answers_recompute(campaign_id=campaign.pk)
         segment_refresh(segment_id=demo.segment.pk, run_at=now)
     stats.seconds = time.perf_counter() - started
     return stats

@@ -5,19 +5,26 @@ c2 other rep's, touched 2026-02-15: dormant from 2026-05-16 (goes dormant in May
 c3 rep's, touched 2025-11-01 and 2026-05-10: dormant until May, then active (leaves in May; marked reactivated).
 c4 nobody's, touched 2025-10-01, and a bot-flagged "touch" on 2026-05-20: dormant throughout.
 c5 rep's, never touched until 2026-06-20, acquired 2025-01-01: dormant until June (leaves in June).
+
+The flow tests with daily snapshots add c6 (nobody's, touched 2026-02-01 and 2026-05-20: dormant 05-02 to
+05-19, a round trip inside May).
 """
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import openpyxl
 import pandas as pd
 import pytest
+from django.db.models import Sum
 from django.urls import reverse
 
-from contacts.models import Company
+from contacts.models import Company, Contact
 from dormancy.models import DormancyRule
+from reports import reports_dormancy
 from reports.forms_reports import DateRange
+from reports.models import DormancyDay
 from reports.reports_dormancy import dormancy_flow, dormant_breakdown, month_ends
+from reports.snapshots import day_snapshot_compute
 
 from . import report_data as data
 
@@ -71,13 +78,15 @@ def test_month_ends_cut_the_first_and_last_month_to_the_range():
         ("2026-06", date(2026, 6, 1), date(2026, 6, 10))]
 
 
-def test_flow_month_by_month(rule, people):
+def test_flow_without_snapshots_compares_month_ends(rule, people):
     flow = dormancy_flow(rule, Q2, today=TODAY)
     assert flow[FLOW].values.tolist() == [
         ["2026-04", 4, 0, 0, 0, 4],
         ["2026-05", 4, 1, 1, 1, 4],  # c2 went dormant, c3 came back (c4's bot touch changes nothing)
         ["2026-06", 4, 0, 1, 0, 3],  # c5 came back
     ]
+    assert flow.attrs["sources"] == dict.fromkeys(["2026-04", "2026-05", "2026-06"], reports_dormancy.MONTH_ENDS)
+    assert flow["Counted from"].tolist() == ["month ends, computed now"] * 3
 
 
 def test_breakdowns_of_todays_members(rule, people, rep, other_rep):
@@ -125,6 +134,7 @@ def test_rep_flow_counts_only_their_contacts(rule, people, rep):
         ["2026-05", 3, 0, 1, 1, 2],
         ["2026-06", 2, 0, 1, 0, 1],
     ]
+    assert set(flow.attrs["sources"].values()) == {reports_dormancy.MONTH_ENDS}
 
 
 def test_marketer_sees_everyone_and_exports_open_without_formulas(client, marketer, rule, people):
@@ -161,3 +171,132 @@ def test_bad_range_on_the_dormancy_report_is_explained(client, marketer, rule, p
     response = client.get(reverse("reports:report_dormancy"), {"from": "2026-06-30", "to": "2026-04-01"})
     assert response.status_code == 200
     assert "The start date is after the end date." in response.content.decode()
+
+
+# -- monthly flow from the daily snapshots ---------------------------------------
+
+MONTHS = ["2026-04", "2026-05", "2026-06"]
+
+
+@pytest.fixture
+def round_trip(people):
+    """c6, nobody's: touched 02-01 (dormant from 05-02) and 05-20 (back): in and out within May."""
+    c6 = data.contact("c6@example.jp", acquired_at=date(2025, 1, 1), last_touch_at=data.noon_tokyo(date(2026, 5, 20)))
+    data.touch(c6, "page_view", data.noon_tokyo(date(2026, 2, 1)))
+    data.touch(c6, "page_view", data.noon_tokyo(date(2026, 5, 20)))
+    return c6
+
+
+def snapshot(first, last, today=TODAY):
+    """What beat (or `reports_snapshot --backfill`) stores, day by day, the dormancy metric only."""
+    day = first
+    while day <= last:
+        day_snapshot_compute(day=day, today=today, metrics=("dormancy",))
+        day += timedelta(days=1)
+
+
+def assert_adds_up(flow):
+    for row in flow.to_dict("records"):
+        start, went, left = row["Dormant at the start"], row["Went dormant"], row["Left dormancy"]
+        assert start + went - left == row["Dormant at the end"], row
+
+
+def test_flow_from_snapshots_counts_every_move_so_a_round_trip_counts_both_ways(rule, people, round_trip):
+    snapshot(date(2026, 3, 31), TODAY)
+    flow = dormancy_flow(rule, Q2, today=TODAY)
+    assert flow[FLOW].values.tolist() == [
+        ["2026-04", 4, 0, 0, 0, 4],  # c1, c3, c4, c5 on 03-31
+        ["2026-05", 4, 2, 2, 1, 4],  # went: c6 (05-02), c2 (05-16); left: c3 (05-10), c6 (05-20)
+        ["2026-06", 4, 0, 1, 0, 3],  # c5 came back (06-20)
+    ]
+    assert flow.attrs["sources"] == dict.fromkeys(MONTHS, reports_dormancy.FROM_SNAPSHOTS)
+    assert_adds_up(flow)
+
+
+def test_flow_from_snapshots_is_the_sum_of_the_stored_days(rule, people, round_trip):
+    snapshot(date(2026, 3, 31), TODAY)
+    flow = dormancy_flow(rule, Q2, today=TODAY).set_index("Month")
+    for label, first, last in month_ends(Q2):
+        days = DormancyDay.objects.filter(rule=rule, day__range=(first, last)).aggregate(
+            went=Sum("newly_dormant"), left=Sum("reactivated"))
+        assert (flow.loc[label, "Went dormant"], flow.loc[label, "Left dormancy"]) == (days["went"], days["left"])
+        assert flow.loc[label, "Dormant at the start"] == DormancyDay.objects.get(
+            rule=rule, day=first - timedelta(days=1)).dormant
+        assert flow.loc[label, "Dormant at the end"] == DormancyDay.objects.get(rule=rule, day=last).dormant
+
+
+def test_a_few_missing_days_are_computed_with_the_snapshot_query_and_not_stored(rule, people, round_trip):
+    snapshot(date(2026, 3, 31), TODAY)
+    DormancyDay.objects.filter(day__in=[date(2026, 6, 20), TODAY]).delete()  # c5 left on 06-20
+    flow = dormancy_flow(rule, Q2, today=TODAY)
+    assert flow[FLOW].values.tolist()[2] == ["2026-06", 4, 0, 1, 0, 3]
+    assert flow.attrs["sources"]["2026-06"] == reports_dormancy.DAYS_COMPUTED
+    assert flow.attrs["sources"]["2026-05"] == reports_dormancy.FROM_SNAPSHOTS
+    assert not DormancyDay.objects.filter(day__in=[date(2026, 6, 20), TODAY]).exists()
+    assert_adds_up(flow)
+
+
+def test_months_with_many_missing_days_compare_their_ends(rule, people, round_trip):
+    snapshot(date(2026, 3, 31), TODAY)
+    DormancyDay.objects.filter(day__range=(date(2026, 5, 1), date(2026, 5, 31))).delete()
+    flow = dormancy_flow(rule, Q2, today=TODAY)
+    assert flow[FLOW].values.tolist() == [
+        ["2026-04", 4, 0, 0, 0, 4],
+        ["2026-05", 4, 1, 1, 1, 4],  # month ends: c6's round trip is not seen
+        ["2026-06", 4, 0, 1, 0, 3],  # its start (05-31) has no snapshot either
+    ]
+    assert flow.attrs["sources"] == {"2026-04": reports_dormancy.FROM_SNAPSHOTS,
+                                     "2026-05": reports_dormancy.MONTH_ENDS, "2026-06": reports_dormancy.MONTH_ENDS}
+    assert_adds_up(flow)
+
+
+def test_snapshots_that_do_not_add_up_fall_back_to_month_ends(rule, people, round_trip):
+    snapshot(date(2026, 3, 31), TODAY - timedelta(days=1))
+    # A never-touched lead imported today: dormant by its acquisition date on every day. Only today's snapshot
+    # (computed after the import) holds it, and as dormant the day before too, so it is not "newly dormant".
+    data.contact("c7@example.jp", acquired_at=date(2025, 1, 1))
+    snapshot(TODAY, TODAY)
+    flow = dormancy_flow(rule, Q2, today=TODAY)
+    assert flow.attrs["sources"] == {"2026-04": reports_dormancy.FROM_SNAPSHOTS,
+                                     "2026-05": reports_dormancy.FROM_SNAPSHOTS, "2026-06": reports_dormancy.MONTH_ENDS}
+    assert flow[FLOW].values.tolist()[2] == ["2026-06", 5, 0, 1, 0, 4]  # c7 counted at both ends now
+    assert_adds_up(flow)
+
+
+def test_rep_flow_stays_live_and_ignores_the_workspace_snapshots(rule, people, round_trip, rep, other_rep):
+    snapshot(date(2026, 3, 31), TODAY)
+    c6 = Contact.objects.get(email="c6@example.jp")
+    Contact.objects.filter(pk=c6.pk).update(owner=other_rep)
+    mine = dormancy_flow(rule, Q2, today=TODAY, owner=rep)
+    assert mine[FLOW].values.tolist() == [
+        ["2026-04", 3, 0, 0, 0, 3],  # c1, c3, c5
+        ["2026-05", 3, 0, 1, 1, 2],  # c3 came back
+        ["2026-06", 2, 0, 1, 0, 1],  # c5 came back
+    ]
+    theirs = dormancy_flow(rule, Q2, today=TODAY, owner=other_rep)
+    assert theirs[FLOW].values.tolist() == [
+        ["2026-04", 0, 0, 0, 0, 0],
+        ["2026-05", 0, 1, 0, 0, 1],  # c2; c6's round trip inside May is not seen at month ends
+        ["2026-06", 1, 0, 0, 0, 1],
+    ]
+    assert set(mine.attrs["sources"].values()) == set(theirs.attrs["sources"].values()) == {
+        reports_dormancy.MONTH_ENDS}
+    assert_adds_up(mine)
+    assert_adds_up(theirs)
+
+
+def test_the_page_says_which_months_were_counted_now(client, marketer, rule, people, round_trip):
+    client.force_login(marketer)
+    url, params = reverse("reports:report_dormancy"), {"from": "2026-04-01", "to": "2026-06-30", "rule": "quiet"}
+    page = client.get(url, params).content.decode()
+    assert 'id="flow-month-ends-note"' in page and "2026-04, 2026-05, 2026-06" in page
+    snapshot(date(2026, 3, 31), TODAY)
+    page = client.get(url, params).content.decode()
+    assert 'id="flow-month-ends-note"' not in page and 'id="flow-days-computed-note"' not in page
+    DormancyDay.objects.filter(day=TODAY).delete()
+    page = client.get(url, params).content.decode()
+    assert 'id="flow-days-computed-note"' in page and "Some days of 2026-06 had no snapshot yet" in page
+    csv = pd.read_csv(io.BytesIO(client.get(url, {**params, "format": "csv", "table": "flow"}).content),
+                      encoding="utf-8-sig")
+    assert csv["Went dormant"].tolist() == [0, 2, 0]
+    assert csv["Counted from"].tolist() == ["daily snapshots", "daily snapshots", "daily, partly computed now"]

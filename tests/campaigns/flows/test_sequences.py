@@ -272,5 +272,8 @@ def _queries_for(n, sender, templates, rep, django_assert_max_num_queries, prefi
 def test_query_count_does_not_grow_with_contacts(sender, templates, rep, django_assert_max_num_queries):
     small = _queries_for(5, sender, templates, rep, django_assert_max_num_queries, "small")
     big = _queries_for(50, sender, templates, rep, django_assert_max_num_queries, "big")
-    # The second campaign's pass also visits the first (finished steps): a constant few more queries.
-    assert big - small <= 12
+    # The second campaign's pass also visits the first (finished steps): a constant few more queries. SQLite binds
+    # at most 999 values a statement (Django's max_query_params): 50 delivery rows of 21 columns are two INSERTs.
+    from django.db import connection
+
+    assert big - small <= (13 if connection.vendor == "sqlite" else 12)

@@ -19,7 +19,7 @@ from campaigns.sending.materialize import campaign_start
 from campaigns.sending.message import message_id_for
 from campaigns.sending.public import contact_unsubscribe
 from campaigns.sending.send import deliveries_send
-from contacts.models import Contact
+from contacts.models import Contact, TouchEvent
 
 from .conftest import WORKDAY, make_broadcast, make_contacts, make_segment, now_fn
 
@@ -243,3 +243,16 @@ def test_sending_refuses_a_profile_that_lost_its_legal_details_after_start(start
     result = deliveries_send(ids=ids_of(campaign), clock=now_fn(WORKDAY))
     assert result.sent == 0 and smtp.messages == []
     assert Delivery.objects.get().status == DeliveryStatus.QUEUED
+
+
+def test_sent_mail_gets_the_report_answers_its_facts_already_give(started, smtp, django_capture_on_commit_callbacks):
+    """Recording the outcome asks the campaign report's questions for the sent rows (reports.campaign_answers):
+    a visit stored before the outcome was recorded is a revisit and a return."""
+    campaign, contacts = started()
+    TouchEvent.objects.create(contact=contacts[0], kind="page_view", occurred_at=WORKDAY + timedelta(hours=1),
+                              fingerprint="visit-before-the-outcome")
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries_send(ids=ids_of(campaign), clock=now_fn(WORKDAY))
+    answers = {contact_id: (touches, came) for contact_id, touches, came in Delivery.objects.filter(
+        step__campaign=campaign).values_list("contact_id", "report_touches", "report_came_back")}
+    assert answers == {contact.pk: (16, True) if contact == contacts[0] else (0, False) for contact in contacts}
