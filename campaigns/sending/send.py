@@ -70,16 +70,17 @@ class SendResult:
     deferred: int = 0
     skipped: Counter = field(default_factory=Counter)
     released: int = 0  # ids left for the next dispatch when the task ran out of time
+    interrupted: int = 0  # the connection was lost after the message was handed over: `unknown`, not resent
 
 
 class _Outcomes:
     """Outcomes waiting to be written; `flush` writes them in a handful of statements."""
 
     def __init__(self):
-        self.sent, self.retry, self.failed, self.bounced = [], [], [], []
+        self.sent, self.retry, self.failed, self.bounced, self.lost = [], [], [], [], []
 
     def flush(self, result, *, now):
-        deliveries_recorded_notify(row.pk for row in [*self.sent, *self.failed, *self.retry])
+        deliveries_recorded_notify(row.pk for row in [*self.sent, *self.failed, *self.retry, *self.lost])
         if self.sent:
             _record_sent(self.sent)
             result.sent += len(self.sent)
@@ -88,12 +89,15 @@ class _Outcomes:
             result.failed += len(self.failed)
         if self.retry:
             _retry(self.retry, result, now=now)
+        if self.lost:
+            Delivery.objects.bulk_update(self.lost, ["status", "last_error", "lease_until", "updated_at"])
+            result.interrupted += len(self.lost)
         if self.bounced:
             rows = [Suppression(email=normalize_email(email), reason=SuppressionReason.BOUNCED, detail=detail[:500])
                     for email, detail in self.bounced]
             Suppression.objects.bulk_create(rows, ignore_conflicts=True)
             addresses_suppressed_notify(row.email for row in rows)
-        self.sent, self.retry, self.failed, self.bounced = [], [], [], []
+        self.sent, self.retry, self.failed, self.bounced, self.lost = [], [], [], [], []
 
 
 _SENT = """
@@ -218,6 +222,7 @@ def _render(rows, *, merge_context, now):
 def _send_one(row, outgoing, connection, outcomes, *, now):
     try:
         connection.open()  # no-op while open; reconnects after a dropped connection
+        _data_watch(connection)
         connection.send_messages([outgoing.message])
     except smtplib.SMTPRecipientsRefused as error:
         code, text = next(iter(error.recipients.values()), (0, b""))
@@ -226,12 +231,49 @@ def _send_one(row, outgoing, connection, outcomes, *, now):
         _smtp_refused(row, outcomes, code=error.smtp_code, text=_text(error.smtp_error), now=now, recipient=False,
                       connection=connection)
     except (smtplib.SMTPException, OSError) as error:
+        handed_over = _data_begun(connection)
         _close_quietly(connection)
-        _later(row, outcomes, error=f"{type(error).__name__}: {error}")
+        if handed_over:
+            _lost(row, outcomes, error=f"{type(error).__name__}: {error}", now=now)
+        else:
+            _later(row, outcomes, error=f"{type(error).__name__}: {error}")
     else:
         row.status, row.sent_at, row.lease_until, row.last_error = DeliveryStatus.SENT, now, None, ""
         row.message_id, row.to_email, row.updated_at = outgoing.message_id, outgoing.to_email, now
         outcomes.sent.append(row)
+
+
+def _data_watch(connection):
+    """Note on the open SMTP connection when this message's DATA begins (Django's SMTP backend; others have no
+    `connection` and are never in doubt).
+
+    A connection lost before DATA (refused, dropped at MAIL or RCPT) sent nothing, and the row is retried. Lost
+    after it, the server may have taken the message and gone before its reply reached us: resending could
+    deliver it twice, so the row is marked interrupted at once, as the sweeper marks a crashed worker's rows.
+    """
+    smtp = getattr(connection, "connection", None)
+    if smtp is None:
+        return
+    if not hasattr(smtp, "rekindle_data_begun"):
+        data = smtp.data
+
+        def watched(message):
+            smtp.rekindle_data_begun = True
+            return data(message)
+
+        smtp.data = watched
+    smtp.rekindle_data_begun = False
+
+
+def _data_begun(connection):
+    return getattr(getattr(connection, "connection", None), "rekindle_data_begun", False)
+
+
+def _lost(row, outcomes, *, error, now):
+    row.status, row.lease_until, row.updated_at = DeliveryStatus.UNKNOWN, None, now
+    row.last_error = (f"The connection was lost after the message was handed to the mail server ({error}); it may "
+                      "have been delivered, so it is not resent.")[:500]
+    outcomes.lost.append(row)
 
 
 def _smtp_refused(row, outcomes, *, code, text, now, recipient, connection):

@@ -25,10 +25,23 @@ class Recorder:
         self.sessions = 0
         self.rules = {}  # address -> [codes to answer at RCPT, in order]; 550 stays
         self.delay = 0.0  # seconds to wait before accepting each message (to kill a worker mid-batch)
+        self.drops = {}  # address -> "rcpt" | "data": drop the connection there, once (before / after taking it)
         self.lock = threading.Lock()
 
     def fail(self, address, *codes):
         self.rules[address.lower()] = list(codes)
+
+    def drop(self, address, *, at):
+        """Close the connection without a reply once, at RCPT for `address` (nothing taken) or after its message's
+        data arrived (the message is taken and recorded, the reply never sent)."""
+        self.drops[address.lower()] = at
+
+    def _dropping(self, addresses, at):
+        with self.lock:
+            hit = [a for a in addresses if self.drops.get(a.lower()) == at]
+            for address in hit:
+                del self.drops[address.lower()]
+        return bool(hit)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         with self.lock:
@@ -37,6 +50,9 @@ class Recorder:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self._dropping([address], "rcpt"):
+            server.transport.abort()
+            return "421 4.4.2 Connection dropped"
         with self.lock:
             codes = self.rules.get(address.lower())
             code = (codes[0] if codes else 250)
@@ -53,6 +69,8 @@ class Recorder:
         message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
+        if self._dropping(envelope.rcpt_tos, "data"):
+            server.transport.abort()  # taken, and the reply is lost with the connection
         return "250 2.0.0 Message accepted for delivery"
 
     # -- what the tests read ----------------------------------------------------

@@ -98,7 +98,7 @@ def test_postgresql_restarted_mid_send_leaves_every_recipient_terminal_and_sends
     assert_health_reports(sent=sent, unknown=unknown)
 
 
-def test_smtp_server_down_for_a_minute_every_recipient_is_sent_once_after_retries(
+def test_smtp_server_down_for_a_minute_nothing_goes_twice_and_the_rest_goes_after_retries(
         fresh_notes, sending_settings, tmp_path):
     count = 1_000
     start_broadcast(count)
@@ -115,7 +115,9 @@ def test_smtp_server_down_for_a_minute_every_recipient_is_sent_once_after_retrie
         wait_until(lambda: health.delivery_counts(now=timezone.now())["retrying"] > 0, 30, "rows waiting to retry")
         reading = health.sending_health(now=timezone.now())
         assert reading["retrying"] and "Connection refused" in reading["retrying"][0].last_error
-        assert reading["counts"]["failed"] == reading["counts"]["unknown"] == 0
+        # A message whose data had gone when the server went is interrupted, not resent: the client cannot tell
+        # whether it was taken (one per sending process at most). Everything else waits to retry.
+        assert reading["counts"]["failed"] == 0 and reading["counts"]["unknown"] <= worker.concurrency
         time.sleep(max(SMTP_OUTAGE_SECONDS - (time.monotonic() - down_at), 0))
         smtp.start()
         wait_until(all_terminal, 150, "every delivery to end after the SMTP server came back")
@@ -123,6 +125,8 @@ def test_smtp_server_down_for_a_minute_every_recipient_is_sent_once_after_retrie
         worker.stop()
         smtp.stop()
     sent, unknown = assert_exactly_once(smtp.recorder)
-    assert (sent, unknown) == (count, 0), "a recipient was lost or left unknown by the outage"
+    assert sent + unknown == count and unknown <= worker.concurrency, "a recipient was lost by the outage"
+    lost = Delivery.objects.filter(status=DeliveryStatus.UNKNOWN)
+    assert all("handed to the mail server" in row.last_error for row in lost)
     assert Delivery.objects.filter(status=DeliveryStatus.SENT, attempts__gt=1).count() >= CLAIM_CHUNK
-    assert_health_reports(sent=count, unknown=0)
+    assert_health_reports(sent=sent, unknown=unknown)

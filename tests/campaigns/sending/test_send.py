@@ -102,6 +102,30 @@ def test_smtp_421_is_retried_with_backoff_and_then_sent_once(started, smtp):
     assert set(smtp.message_ids().values()) == {1}
 
 
+def test_a_connection_lost_after_the_message_was_handed_over_is_interrupted_not_resent(started, smtp):
+    campaign, contacts = started(count=3)
+    smtp.drop(contacts[1].email, at="data")
+    result = deliveries_send(ids=ids_of(campaign), clock=now_fn(WORKDAY))
+    assert (result.sent, result.interrupted, result.retried) == (2, 1, 0)
+    row = Delivery.objects.get(contact=contacts[1])
+    assert row.status == DeliveryStatus.UNKNOWN and "may have been delivered" in row.last_error
+    assert row.message_id == str(smtp.to(contacts[1].email)[0]["Message-ID"])  # to look up in the server's log
+    later = deliveries_send(ids=ids_of(campaign), clock=now_fn(WORKDAY + timedelta(hours=2)))
+    assert (later.sent, later.retried) == (0, 0)
+    assert len(smtp.to(contacts[1].email)) == 1 and set(smtp.message_ids().values()) == {1}
+
+
+def test_a_connection_lost_before_the_message_was_handed_over_is_retried(started, smtp):
+    campaign, contacts = started(count=3)
+    smtp.drop(contacts[1].email, at="rcpt")
+    result = deliveries_send(ids=ids_of(campaign), clock=now_fn(WORKDAY))
+    assert (result.sent, result.interrupted, result.retried) == (2, 0, 1)
+    row = Delivery.objects.get(contact=contacts[1])
+    assert row.status == DeliveryStatus.QUEUED and smtp.to(contacts[1].email) == []
+    again = deliveries_send(ids=[row.pk], clock=now_fn(row.scheduled_at + timedelta(seconds=1)))
+    assert again.sent == 1 and len(smtp.to(contacts[1].email)) == 1
+
+
 def test_a_temporary_failure_that_persists_ends_failed_after_the_last_attempt(started, smtp):
     campaign, contacts = started(count=1)
     smtp.fail(contacts[0].email, 421, 421, 421, 421)
