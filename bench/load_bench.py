@@ -31,7 +31,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -55,24 +54,6 @@ from segments.models import Segment, SegmentMembership  # noqa: E402
 from tracking import buffer  # noqa: E402
 
 QUEUE = sending_bench.QUEUE
-SMTP_SINK = textwrap.dedent("""\
-    import asyncio, re, sys
-    from aiosmtpd.controller import Controller
-    out = open(sys.argv[2], "a", buffering=1)
-    HEADER = re.compile(rb"^Message-ID:[ \\t]*(\\S+)", re.M | re.I)
-    class Sink:
-        async def handle_DATA(self, server, session, envelope):
-            head = envelope.original_content.split(b"\\r\\n\\r\\n", 1)[0]
-            found = HEADER.search(head)
-            out.write((found.group(1).decode() if found else "(none)") + "\\n")
-            return "250 OK"
-    controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
-    controller.start()
-    try:
-        asyncio.new_event_loop().run_until_complete(asyncio.sleep(10**6))
-    finally:
-        controller.stop()
-""")
 
 
 def audiences(recipients):
@@ -141,7 +122,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="rk-load-bench-") as var_dir:
         sink_file = Path(var_dir) / "message-ids"
         sink_file.touch()
-        sink = subprocess.Popen([sys.executable, "-c", SMTP_SINK, str(port), str(sink_file)], cwd=ROOT)
+        sink = subprocess.Popen([sys.executable, "-c", sending_bench.SMTP_SINK, str(port), str(sink_file)], cwd=ROOT)
         sender_worker = sending_bench.start_worker(
             args.send_workers, "django.core.mail.backends.smtp.EmailBackend",
             {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "EMAIL_USE_TLS": "0",

@@ -196,12 +196,15 @@ def keyset_pages(campaign, page=1000):
 
 
 SMTP_SINK = textwrap.dedent("""\
-    import asyncio, sys
+    import asyncio, re, sys
     from aiosmtpd.controller import Controller
+    out = open(sys.argv[2], "a", buffering=1) if len(sys.argv) > 2 else None
+    HEADER = re.compile(rb"^Message-ID:[ \\t]*(\\S+)", re.M | re.I)
     class Sink:
-        count = 0
         async def handle_DATA(self, server, session, envelope):
-            Sink.count += 1
+            if out:  # the Message-ID of each message taken, one a line (bench/load_bench.py counts duplicates)
+                found = HEADER.search(envelope.original_content.split(b"\\r\\n\\r\\n", 1)[0])
+                out.write((found.group(1).decode() if found else "(none)") + "\\n")
             return "250 OK"
     controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
     controller.start()
