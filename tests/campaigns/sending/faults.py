@@ -39,6 +39,13 @@ def all_terminal():
     return not Delivery.objects.exclude(status__in=TERMINAL_STATUSES).exists()
 
 
+def settled():
+    """Every delivery terminal and the sweeper's run recorded: on a fast machine a send can end before beat's
+    first sweep task gets a worker (it queues behind the send tasks), and the health page reads its note."""
+    runs = health.beat_runs()
+    return all_terminal() and bool(runs and runs["sweep"]["last"])
+
+
 def assert_exactly_once(recorder):
     """No Message-ID twice; every sent row reached the server; what the server got is sent or unknown.
 

@@ -19,10 +19,10 @@ from campaigns.sending import health
 from campaigns.sending.send import CLAIM_CHUNK
 
 from .faults import (
-    all_terminal,
     assert_exactly_once,
     assert_health_reports,
     clear_beat_notes,
+    settled,
     start_broadcast,
     wait_until,
 )
@@ -85,7 +85,7 @@ def test_postgresql_restarted_mid_send_leaves_every_recipient_terminal_and_sends
             time.sleep(DATABASE_OUTAGE_SECONDS)
             during = len(smtp.recorder.messages) - at_stop
             private_database.start()
-            wait_until(all_terminal, 240, "every delivery to end after the database came back")
+            wait_until(settled, 240, "every delivery to end after the database came back, and the sweeper to run")
         finally:
             worker.stop()
         sent, unknown = assert_exactly_once(smtp.recorder)
@@ -120,7 +120,7 @@ def test_smtp_server_down_for_a_minute_nothing_goes_twice_and_the_rest_goes_afte
         assert reading["counts"]["failed"] == 0 and reading["counts"]["unknown"] <= worker.concurrency
         time.sleep(max(SMTP_OUTAGE_SECONDS - (time.monotonic() - down_at), 0))
         smtp.start()
-        wait_until(all_terminal, 150, "every delivery to end after the SMTP server came back")
+        wait_until(settled, 150, "every delivery to end after the SMTP server came back, and the sweeper to run")
     finally:
         worker.stop()
         smtp.stop()

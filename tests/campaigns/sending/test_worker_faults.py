@@ -17,10 +17,10 @@ from campaigns.sending.send import CLAIM_CHUNK
 from config import embedded_redis
 
 from .faults import (
-    all_terminal,
     assert_exactly_once,
     assert_health_reports,
     clear_beat_notes,
+    settled,
     start_broadcast,
     wait_until,
 )
@@ -52,7 +52,7 @@ def test_sigkill_of_a_child_and_then_the_whole_worker_mid_batch_sends_each_messa
             worker.kill()
             stalled = Delivery.objects.filter(status=DeliveryStatus.SENDING).count()
             worker.start()  # a fresh worker (and beat) on the same queue
-            wait_until(all_terminal, 300, "every delivery to end")
+            wait_until(settled, 300, "every delivery to end, and the sweeper to run")
         finally:
             worker.stop()
         sent, unknown = assert_exactly_once(smtp.recorder)
@@ -79,7 +79,7 @@ def test_redis_restarted_empty_with_work_queued_is_finished_by_dispatch_and_the_
             embedded_redis.stop(redis_process)  # every queued doorbell is gone with it
             time.sleep(1)
             redis_process, _url = embedded_redis.start(tmp_path / "redis-2", port=port)  # empty: nothing kept
-            wait_until(all_terminal, 150, "every delivery to end after the restart")
+            wait_until(settled, 150, "every delivery to end after the restart, and the sweeper to run")
             wait_until(_swept, 30, "a sweep recorded in the new Redis")
             sent, unknown = assert_exactly_once(smtp.recorder)
             assert sent + unknown == 300 and sent >= 200
@@ -111,7 +111,7 @@ def test_through_a_real_worker_421_is_retried_550_suppresses_and_an_unsubscribe_
         try:
             wait_until(lambda: len(smtp.recorder.messages) >= 20, 90, "the first messages")
             assert contact_unsubscribe(delivery=leaving, now=timezone.now(), source="test") is True
-            wait_until(all_terminal, 120, "every delivery to end")
+            wait_until(settled, 120, "every delivery to end, and the sweeper to run")
         finally:
             worker.stop()
         assert_exactly_once(smtp.recorder)
