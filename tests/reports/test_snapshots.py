@@ -206,13 +206,13 @@ def test_backfill_command_writes_one_row_per_rule_and_day(silences, quiet_rule, 
     assert f"{DAY.isoformat()} dormancy=1 funnel=0 alerts=0" in capsys.readouterr().out
 
 
-def test_seed_demo_backfills_ninety_days_of_snapshots(capsys):
+def test_seed_demo_backfills_the_default_report_range_and_the_day_before(capsys):
     call_command("seed_demo", contacts=150, seed=2)
 
     rule = DormancyRule.objects.get(slug="default")
     days = sorted(DormancyDay.objects.filter(rule=rule).values_list("day", flat=True))
-    assert len(days) == 90 and (days[-1] - days[0]).days == 89
-    assert "dashboard snapshots backfilled for 90 days" in capsys.readouterr().out
+    assert len(days) == 91 and (days[-1] - days[0]).days == 90
+    assert "dashboard snapshots backfilled for 91 days" in capsys.readouterr().out
 
 
 def test_the_beat_task_recomputes_yesterday_and_today(quiet_rule):

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-activity", action="store_true",
                             help="leave out the demo activity (campaigns, deliveries, rescue choices, alerts)")
         parser.add_argument("--snapshot-days", type=int, default=None,
-                            help="backfill the dashboard's daily snapshots for this many days (default 90, or 0 "
+                            help="backfill the dashboard's daily snapshots for this many days (default 91, or 0 "
                                  f"above {SNAPSHOT_CONTACTS_LIMIT:,} contacts where it would take minutes)")
 
     def handle(self, *args, contacts, seed, snapshot_days, no_activity=False, **options):
@@ -41,10 +41,11 @@ class Command(BaseCommand):
         elif not no_activity:
             self.stdout.write("demo activity not added: run `manage.py seed_demo_activity`")
         if snapshot_days is None:
-            snapshot_days = 90 if small else 0
+            # 91: the reports' default range (the last 90 days) and the day before it, where its first month starts.
+            snapshot_days = 91 if small else 0
         if snapshot_days > 0:
             # By command name, not an import: contacts (the data layer) imports no higher app.
             call_command("reports_snapshot", "--backfill", str(snapshot_days), stdout=io.StringIO())
             self.stdout.write(f"dashboard snapshots backfilled for {snapshot_days} days")
         else:
-            self.stdout.write("dashboard snapshots not backfilled: run `manage.py reports_snapshot --backfill 90`")
+            self.stdout.write("dashboard snapshots not backfilled: run `manage.py reports_snapshot --backfill 91`")
