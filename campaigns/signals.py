@@ -28,20 +28,20 @@ enrollments_entered = Signal()
 addresses_suppressed = Signal()
 
 
+def _send_after_commit(signal, keyword, values, **kwargs):
+    """Send `signal` with `values` as a frozenset under `keyword` once the transaction commits; nothing if empty."""
+    values = frozenset(values)
+    if values:
+        transaction.on_commit(partial(signal.send, sender=None, **kwargs, **{keyword: values}))
+
+
 def deliveries_recorded_notify(delivery_ids):
-    ids = frozenset(delivery_ids)
-    if ids:
-        transaction.on_commit(partial(deliveries_recorded.send, sender=None, delivery_ids=ids))
+    _send_after_commit(deliveries_recorded, "delivery_ids", delivery_ids)
 
 
 def enrollments_entered_notify(campaign_id, contact_ids):
-    ids = frozenset(contact_ids)
-    if ids:
-        transaction.on_commit(partial(enrollments_entered.send, sender=None, campaign_id=campaign_id,
-                                      contact_ids=ids))
+    _send_after_commit(enrollments_entered, "contact_ids", contact_ids, campaign_id=campaign_id)
 
 
 def addresses_suppressed_notify(emails):
-    emails = frozenset(emails)
-    if emails:
-        transaction.on_commit(partial(addresses_suppressed.send, sender=None, emails=emails))
+    _send_after_commit(addresses_suppressed, "emails", emails)
