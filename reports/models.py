@@ -20,6 +20,9 @@ class DormancyDay(models.Model):
     newly_dormant = models.PositiveIntegerField(_("newly dormant"))
     reactivated = models.PositiveIntegerField(_("reactivated"))
     computed_at = models.DateTimeField(_("computed"))
+    # The day's DormancyOwnerDay rows were written with it (an owner without a row owned no contact then).
+    # False on days stored before per-owner snapshots existed: a rep's report computes those itself.
+    owners_stored = models.BooleanField(_("per-owner figures stored"), default=False)
 
     class Meta:
         ordering = ["day", "rule"]
@@ -29,6 +32,30 @@ class DormancyDay(models.Model):
 
     def __str__(self):
         return f"{self.day} rule {self.rule_id}: {self.dormant}"
+
+
+class DormancyOwnerDay(models.Model):
+    """The same figures for one owner's contacts (ownership as of the computation), so a rep's own dormancy
+    report reads stored days too. Owners with no member that day or the day before have no row."""
+
+    day = models.DateField(_("day"))
+    rule = models.ForeignKey("dormancy.DormancyRule", on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("dormancy rule"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("owner"))
+    dormant = models.PositiveIntegerField(_("dormant"))
+    newly_dormant = models.PositiveIntegerField(_("newly dormant"))
+    reactivated = models.PositiveIntegerField(_("reactivated"))
+    computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        ordering = ["day", "rule", "owner"]
+        verbose_name = _("dormancy snapshot per owner")
+        verbose_name_plural = _("dormancy snapshots per owner")
+        constraints = [models.UniqueConstraint(fields=["owner", "rule", "day"], name="dormancy_owner_day_unique")]
+
+    def __str__(self):
+        return f"{self.day} rule {self.rule_id} owner {self.owner_id}: {self.dormant}"
 
 
 class CampaignFunnelDay(models.Model):

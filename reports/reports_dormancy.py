@@ -19,16 +19,20 @@ a contact that went dormant and came back inside one month counts in both
 columns. Today counts as of its latest snapshot (at most an hour old while
 beat runs).
 
+A rep's own view reads the same way from the per-owner snapshots written in
+the same pass (reports.models.DormancyOwnerDay; the owner as of each day's
+computation).
+
 A month is counted live instead, from the rule's members at its two ends
 (month-end comparison: a round trip inside the month shows in neither
-column), when it cannot be read from snapshots: a rep's own view (snapshots
-are workspace totals), days without a snapshot (a fresh install, beat not
-running; up to MAX_DAYS_COMPUTED missing days are computed with the
+column), when it cannot be read from snapshots: days without a snapshot (a
+fresh install, beat not running, for a rep days stored before per-owner
+snapshots; up to MAX_DAYS_COMPUTED missing days are computed with the
 snapshot writer's own query and not stored), or snapshots that do not add up
 (start + went − left ≠ end: days computed at different times, with an
-import, a deletion or a rule change in between). Either way start + went −
-left = end holds for every month, and the table says how each month was
-counted.
+import, a deletion, a rule change or, for a rep, contacts handed over in
+between). Either way start + went − left = end holds for every month, and the
+table says how each month was counted.
 
 "Reactivated" counts the contacts a rep marked reactivated that month
 (alerts.Reactivation: a meeting booked from an alert).
@@ -58,7 +62,7 @@ from contacts.selectors import user_display_name
 from dormancy.models import DormancyRule
 from dormancy.rules import clean_definition, dormant_as_of_q, dormant_q
 
-from .models import DormancyDay
+from .models import DormancyDay, DormancyOwnerDay
 from .snapshots import dormancy_day_figures
 
 DEFAULT_RULE = "default"
@@ -188,13 +192,13 @@ def month_ends(date_range):
 def dormancy_flow(rule, date_range, *, today, owner=None):
     """Per month: dormant at its start and end, went dormant, left dormancy, reactivated, and how it was counted.
 
-    The workspace reads the daily snapshots; a rep's view, and any month the
-    snapshots cannot answer, compare the rule's members at the month's ends
-    (see the module docstring). `flow.attrs["sources"]` maps each month to
+    The workspace and a rep's view read the daily snapshots; a month they
+    cannot answer compares the rule's members at the month's ends (see the
+    module docstring). `flow.attrs["sources"]` maps each month to
     FROM_SNAPSHOTS, DAYS_COMPUTED or MONTH_ENDS.
     """
     months = month_ends(date_range)
-    figures = _flow_from_snapshots(rule, months, today=today) if owner is None else {}
+    figures = _flow_from_snapshots(rule, months, today=today, owner=owner)
     live = [month for month in months if month[0] not in figures]
     if live:
         figures.update(_flow_at_month_ends(rule, live, today=today, owner=owner))
@@ -220,22 +224,35 @@ def _month_days(first, last, *, today):
     return min(first - ONE_DAY, today), [first + timedelta(days=n) for n in range((end - first).days + 1)]
 
 
-def _flow_from_snapshots(rule, months, *, today):
-    """{month label: figures} for the months the rule's daily snapshots answer, in one read of them.
+def _stored_days(rule, first_day, last_day, *, owner):
+    """{day: (dormant, newly dormant, reactivated)} stored for the rule (the workspace's, or `owner`'s)."""
+    figures = ("dormant", "newly_dormant", "reactivated")
+    days = DormancyDay.objects.filter(rule=rule, day__range=(first_day, last_day))
+    if owner is None:
+        return {day: tuple(row) for day, *row in days.values_list("day", *figures)}
+    # A day stored with per-owner rows where the owner has none: they owned no contact that day.
+    own = {day: tuple(row) for day, *row in DormancyOwnerDay.objects.filter(
+        rule=rule, owner=owner, day__range=(first_day, last_day)).values_list("day", *figures)}
+    return {day: own.get(day, (0, 0, 0)) for day in days.filter(owners_stored=True).values_list("day", flat=True)}
+
+
+def _flow_from_snapshots(rule, months, *, today, owner=None):
+    """{month label: figures} for the months the rule's daily snapshots answer (the workspace's, or `owner`'s),
+    in one read of them.
 
     Up to MAX_DAYS_COMPUTED missing days (today before beat's first run, a
     beat that stopped yesterday) are computed with the writer's query; a
-    month with more missing, or whose snapshots do not add up, is left out.
+    month with more missing, or whose snapshots do not add up (for an owner:
+    contacts handed to or from them in it), is left out.
     """
     first_day = min(months[0][1] - ONE_DAY, today)
     last_day = min(months[-1][2], today)
-    stored = {day: (dormant, newly, back) for day, dormant, newly, back in DormancyDay.objects.filter(
-        rule=rule, day__range=(first_day, last_day)).values_list("day", "dormant", "newly_dormant", "reactivated")}
+    stored = _stored_days(rule, first_day, last_day, owner=owner)
     missing = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)
                if first_day + timedelta(days=n) not in stored]
     computed = set(missing) if len(missing) <= MAX_DAYS_COMPUTED else set()
     for day in sorted(computed):
-        day_figures = dormancy_day_figures(rule, day=day, today=today)
+        day_figures = dormancy_day_figures(rule, day=day, today=today, owner=owner)
         stored[day] = (day_figures["dormant"], day_figures["newly_dormant"], day_figures["reactivated"])
     figures = {}
     for label, first, last in months:

@@ -10,6 +10,9 @@ zone; bot-flagged touch events never count.
   not yesterday) and reactivated (in yesterday, not today). Today reads the
   stored latest touches; a past day replays the events up to it for the
   contacts touched since, and reads the stored touches for everyone else.
+  The same pass groups by owner: the workspace row (DormancyDay) is the sum
+  of the owners' rows (DormancyOwnerDay) and the unowned contacts, so a
+  rep's own report reads stored days as the workspace's does.
   `dormancy_day_figures` runs the same query for one rule and day without
   storing it (the dormancy report fills a missing day with it).
 - Campaign funnel, per campaign and send day, in messages: a message counts
@@ -41,7 +44,7 @@ from contacts.rules import start_of_day, workspace_tz
 from dormancy.models import DormancyRule
 from dormancy.rules import dormant_as_of_q, dormant_q
 
-from .models import AlertResponseDay, CampaignFunnelDay, DormancyDay
+from .models import AlertResponseDay, CampaignFunnelDay, DormancyDay, DormancyOwnerDay
 
 ATTRIBUTION_DAYS = 7
 ONE_DAY = timedelta(days=1)
@@ -56,9 +59,9 @@ def day_snapshot_compute(*, day, today, now=None, metrics=METRICS):
     now = now or timezone.now()
     tz = workspace_tz()
     writers = {
-        "dormancy": (DormancyDay, lambda: _dormancy_insert(day=day, today=today, tz=tz, now=now)),
-        "funnel": (CampaignFunnelDay, lambda: _funnel_insert(day=day, tz=tz, now=now)),
-        "alerts": (AlertResponseDay, lambda: _alerts_insert(day=day, tz=tz, now=now)),
+        "dormancy": ((DormancyDay, DormancyOwnerDay), lambda: _dormancy_insert(day=day, today=today, tz=tz, now=now)),
+        "funnel": ((CampaignFunnelDay,), lambda: _funnel_insert(day=day, tz=tz, now=now)),
+        "alerts": ((AlertResponseDay,), lambda: _alerts_insert(day=day, tz=tz, now=now)),
     }
     written = {}
     with transaction.atomic():
@@ -66,8 +69,9 @@ def day_snapshot_compute(*, day, today, now=None, metrics=METRICS):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
         for metric in metrics:
-            model, write = writers[metric]
-            model.objects.filter(day=day).delete()
+            models, write = writers[metric]
+            for model in models:
+                model.objects.filter(day=day).delete()
             written[metric] = write()
     return written
 
@@ -105,38 +109,49 @@ def _members_q(rule, *, day, today, tz):
 
 
 def _dormancy_insert(*, day, today, tz, now):
-    """One INSERT … SELECT per active rule: members on `day`, and the moves since the day before."""
+    """One grouped pass per active rule: members on `day` and the moves since the day before, per owner; the
+    workspace row is their sum. Returns the workspace rows written."""
     written = 0
     for rule in DormancyRule.objects.filter(is_active=True).order_by("pk"):
-        moves, params = _dormancy_moves_sql(rule, day=day, today=today, tz=tz)
-        written += _insert(
-            DormancyDay, ("day", "rule_id", "computed_at", "dormant", "newly_dormant", "reactivated"),
-            f"SELECT %s, %s, %s, {moves}", [_date(day), rule.pk, _moment(now), *params],
-        )
+        by_owner = _dormancy_moves(rule, day=day, today=today, tz=tz)
+        total = [sum(figures[i] for figures in by_owner.values()) for i in range(3)]
+        DormancyDay.objects.create(day=day, rule=rule, computed_at=now, dormant=total[0], newly_dormant=total[1],
+                                   reactivated=total[2], owners_stored=True)
+        DormancyOwnerDay.objects.bulk_create(
+            DormancyOwnerDay(day=day, rule=rule, owner_id=owner_id, computed_at=now, dormant=dormant,
+                             newly_dormant=newly, reactivated=back)
+            for owner_id, (dormant, newly, back) in by_owner.items() if owner_id is not None)
+        written += 1
     return written
 
 
-def dormancy_day_figures(rule, *, day, today):
-    """{"dormant", "newly_dormant", "reactivated"} of `rule` on `day`, computed now and not stored.
+def dormancy_day_figures(rule, *, day, today, owner=None):
+    """{"dormant", "newly_dormant", "reactivated"} of `rule` on `day` (among `owner`'s contacts), computed now
+    and not stored.
 
     The very query the snapshot writer runs, for a reader that finds a day
     without a snapshot (the report's flow).
     """
-    moves, params = _dormancy_moves_sql(rule, day=day, today=today, tz=workspace_tz())
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {moves}", params)  # noqa: S608 - the ORM's SQL, values are bound
-        dormant, newly, back = cursor.fetchone()
-    return {"dormant": int(dormant), "newly_dormant": int(newly), "reactivated": int(back)}
+    by_owner = _dormancy_moves(rule, day=day, today=today, tz=workspace_tz(), owner=owner)
+    dormant, newly, back = (sum(figures[i] for figures in by_owner.values()) for i in range(3))
+    return {"dormant": dormant, "newly_dormant": newly, "reactivated": back}
 
 
-def _dormancy_moves_sql(rule, *, day, today, tz):
-    """(SQL after SELECT, params): dormant, newly dormant, reactivated of `rule` on `day`, in one pass."""
+def _dormancy_moves(rule, *, day, today, tz, owner=None):
+    """{owner id or None: (dormant, newly dormant, reactivated)} of `rule` on `day`, in one grouped pass.
+
+    Each contact's two memberships are evaluated once, in the inner select; the sums read them.
+    """
     on_day = _members_q(rule, day=day, today=today, tz=tz)
     before = _members_q(rule, day=day - ONE_DAY, today=today, tz=tz)
-    # Each contact's two memberships are evaluated once, in the inner select; the sums read them.
-    flags = Contact.objects.order_by().annotate(d=_flag(on_day), b=_flag(before)).values("d", "b")
-    inner, params = flags.query.sql_with_params()
-    return f"{_MOVES} FROM ({inner}) f", list(params)
+    contacts = Contact.objects.order_by()
+    if owner is not None:
+        contacts = contacts.filter(owner=owner)
+    inner, params = contacts.annotate(d=_flag(on_day), b=_flag(before)).values("owner_id", "d", "b") \
+        .query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT f.owner_id, {_MOVES} FROM ({inner}) f GROUP BY f.owner_id", params)  # noqa: S608
+        return {owner_id: (int(dormant), int(newly), int(back)) for owner_id, dormant, newly, back in cursor}
 
 
 # dormant, newly dormant (member on the day, not the day before), reactivated (the reverse)

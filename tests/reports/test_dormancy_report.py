@@ -22,7 +22,7 @@ from contacts.models import Company, Contact
 from dormancy.models import DormancyRule
 from reports import reports_dormancy
 from reports.forms_reports import DateRange
-from reports.models import DormancyDay
+from reports.models import DormancyDay, DormancyOwnerDay
 from reports.reports_dormancy import dormancy_flow, dormant_breakdown, month_ends
 from reports.snapshots import day_snapshot_compute
 
@@ -263,10 +263,10 @@ def test_snapshots_that_do_not_add_up_fall_back_to_month_ends(rule, people, roun
     assert_adds_up(flow)
 
 
-def test_rep_flow_stays_live_and_ignores_the_workspace_snapshots(rule, people, round_trip, rep, other_rep):
-    snapshot(date(2026, 3, 31), TODAY)
+def test_rep_flow_reads_their_own_snapshots(rule, people, round_trip, rep, other_rep):
     c6 = Contact.objects.get(email="c6@example.jp")
     Contact.objects.filter(pk=c6.pk).update(owner=other_rep)
+    snapshot(date(2026, 3, 31), TODAY)
     mine = dormancy_flow(rule, Q2, today=TODAY, owner=rep)
     assert mine[FLOW].values.tolist() == [
         ["2026-04", 3, 0, 0, 0, 3],  # c1, c3, c5
@@ -276,13 +276,55 @@ def test_rep_flow_stays_live_and_ignores_the_workspace_snapshots(rule, people, r
     theirs = dormancy_flow(rule, Q2, today=TODAY, owner=other_rep)
     assert theirs[FLOW].values.tolist() == [
         ["2026-04", 0, 0, 0, 0, 0],
-        ["2026-05", 0, 1, 0, 0, 1],  # c2; c6's round trip inside May is not seen at month ends
+        ["2026-05", 0, 2, 1, 0, 1],  # c6 in (05-02) and out (05-20), c2 in (05-16): every move, as the workspace's
         ["2026-06", 1, 0, 0, 0, 1],
     ]
     assert set(mine.attrs["sources"].values()) == set(theirs.attrs["sources"].values()) == {
-        reports_dormancy.MONTH_ENDS}
+        reports_dormancy.FROM_SNAPSHOTS}
+    # The owners' rows and the unowned contacts (c4) add up to the workspace's row, every day.
+    for day in DormancyDay.objects.filter(rule=rule):
+        owned = DormancyOwnerDay.objects.filter(rule=rule, day=day.day).aggregate(
+            dormant=Sum("dormant"), went=Sum("newly_dormant"), left=Sum("reactivated"))
+        assert (owned["dormant"] + 1, owned["went"], owned["left"]) == (
+            day.dormant, day.newly_dormant, day.reactivated), day.day
+
+
+def test_a_handover_inside_a_month_makes_both_reps_count_that_month_at_its_ends(rule, people, rep, other_rep):
+    c1 = Contact.objects.get(email="c1@example.jp")  # the rep's, dormant throughout
+    snapshot(date(2026, 3, 31), date(2026, 5, 15))
+    Contact.objects.filter(pk=c1.pk).update(owner=other_rep)
+    snapshot(date(2026, 5, 16), TODAY)
+    mine = dormancy_flow(rule, Q2, today=TODAY, owner=rep)
+    assert mine[FLOW].values.tolist() == [
+        ["2026-04", 3, 0, 0, 0, 3],  # stored: c1 was still theirs
+        ["2026-05", 2, 0, 1, 1, 1],  # c1 left the rep's book, not dormancy: counted now, with today's owners
+        ["2026-06", 1, 0, 1, 0, 0],  # stored again
+    ]
+    theirs = dormancy_flow(rule, Q2, today=TODAY, owner=other_rep)
+    assert theirs[FLOW].values.tolist() == [
+        ["2026-04", 0, 0, 0, 0, 0],
+        ["2026-05", 1, 1, 0, 0, 2],  # c1 (handed over) and c2 (went dormant 05-16)
+        ["2026-06", 2, 0, 0, 0, 2],
+    ]
+    expected = {"2026-04": reports_dormancy.FROM_SNAPSHOTS, "2026-05": reports_dormancy.MONTH_ENDS,
+                "2026-06": reports_dormancy.FROM_SNAPSHOTS}
+    assert mine.attrs["sources"] == theirs.attrs["sources"] == expected
     assert_adds_up(mine)
     assert_adds_up(theirs)
+
+
+def test_days_stored_before_per_owner_snapshots_are_computed_for_a_rep(rule, people, round_trip, rep):
+    snapshot(date(2026, 3, 31), TODAY)
+    DormancyOwnerDay.objects.all().delete()
+    DormancyDay.objects.update(owners_stored=False)  # as the migration leaves the days stored before it
+    mine = dormancy_flow(rule, Q2, today=TODAY, owner=rep)
+    assert mine[FLOW].values.tolist() == [
+        ["2026-04", 3, 0, 0, 0, 3],
+        ["2026-05", 3, 0, 1, 1, 2],
+        ["2026-06", 2, 0, 1, 0, 1],
+    ]
+    assert set(mine.attrs["sources"].values()) == {reports_dormancy.MONTH_ENDS}
+    assert set(dormancy_flow(rule, Q2, today=TODAY).attrs["sources"].values()) == {reports_dormancy.FROM_SNAPSHOTS}
 
 
 def test_the_page_says_which_months_were_counted_now(client, marketer, rule, people, round_trip):

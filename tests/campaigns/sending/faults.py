@@ -78,6 +78,11 @@ def assert_health_reports(*, sent, unknown, failed=0, swept=True):
     the worker marked them itself (a connection lost after the message was handed over).
     """
     connection.close()  # a fresh connection: the one before the fault may be gone
+    if unknown and swept:
+        # The sweeper commits its UPDATE and then writes its note to Redis: the rows can be terminal a moment
+        # before the note is there.
+        wait_until(lambda: (health.beat_runs() or {}).get("sweep", {}).get("unknown"), 15,
+                   "the sweeper's note of the rows it marked unknown")
     reading = health.sending_health(now=timezone.now())
     counts = reading["counts"]
     assert (counts["sent"], counts["unknown"], counts["failed"]) == (sent, unknown, failed)
