@@ -23,11 +23,17 @@ zone; bot-flagged touch events never count.
   contract (playbooks) now renewed.
 - Alert response, per rep and claim day: alerts claimed, summed wait from
   firing to claim, and how many were claimed within an hour.
+
+Beat's hourly run also fills days of the last FILL_DAYS that have no
+snapshot, newest first, within a time budget, so a fresh install, a restore
+or a new rule needs no manual backfill for the reports' default range.
 """
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from alerts.models import Alert, Outcome
@@ -47,6 +53,7 @@ from dormancy.rules import dormant_as_of_q, dormant_q
 from .models import AlertResponseDay, CampaignFunnelDay, DormancyDay, DormancyOwnerDay
 
 ATTRIBUTION_DAYS = 7
+FILL_DAYS = 91  # missing days beat fills in: the reports' default range (90 days) and the day before it
 ONE_DAY = timedelta(days=1)
 _LOCK_KEY = 0x5245504F  # "REPO": one day's recompute at a time (PostgreSQL advisory lock)
 
@@ -76,12 +83,34 @@ def day_snapshot_compute(*, day, today, now=None, metrics=METRICS):
     return written
 
 
-def daily_snapshots_compute(*, today, now=None):
-    """What beat runs (hourly): yesterday and today in full, and the funnel of the days before whose
-    attribution window is still open (a message sent then can still be opened)."""
+def daily_snapshots_compute(*, today, now=None, fill_seconds=None):
+    """What beat runs (hourly): yesterday and today in full, the funnel of the days before whose attribution
+    window is still open (a message sent then can still be opened), then missing days (`missing_days`), newest
+    first, for up to `fill_seconds` (REPORTS_SNAPSHOT_FILL_SECONDS)."""
     for offset in range(ATTRIBUTION_DAYS + 1, 1, -1):
         day_snapshot_compute(day=today - timedelta(days=offset), today=today, now=now, metrics=("funnel",))
-    return {day: day_snapshot_compute(day=day, today=today, now=now) for day in (today - ONE_DAY, today)}
+    written = {day: day_snapshot_compute(day=day, today=today, now=now) for day in (today - ONE_DAY, today)}
+    budget = settings.REPORTS_SNAPSHOT_FILL_SECONDS if fill_seconds is None else fill_seconds
+    started = time.monotonic()
+    for day in missing_days(today=today):
+        if time.monotonic() - started >= budget:
+            break
+        written[day] = day_snapshot_compute(day=day, today=today, now=now)
+    return written
+
+
+def missing_days(*, today, days=FILL_DAYS):
+    """Days of the last `days` before yesterday, newest first, that an active rule has no complete dormancy
+    snapshot for: a fresh install or restore, beat stopped for a while, a rule added, or days stored before
+    per-owner snapshots. The reports' default range (90 days and the day before) then reads stored days only."""
+    rules = DormancyRule.objects.filter(is_active=True).count()
+    if not rules:
+        return []
+    first, last = today - timedelta(days=days - 1), today - 2 * ONE_DAY
+    complete = {row["day"] for row in DormancyDay.objects.filter(
+        day__range=(first, last), owners_stored=True, rule__is_active=True).values("day").annotate(
+        n=Count("rule_id")).order_by() if row["n"] >= rules}
+    return [last - timedelta(days=n) for n in range((last - first).days + 1) if last - timedelta(days=n) not in complete]
 
 
 def backfill_snapshots_compute(*, days, today, now=None):

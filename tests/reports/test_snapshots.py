@@ -22,7 +22,12 @@ from contacts.rules import workspace_today
 from contacts.services import touch_event_record
 from dormancy.models import DormancyRule
 from reports.models import AlertResponseDay, CampaignFunnelDay, DormancyDay
-from reports.snapshots import backfill_snapshots_compute, daily_snapshots_compute, day_snapshot_compute
+from reports.snapshots import (
+    backfill_snapshots_compute,
+    daily_snapshots_compute,
+    day_snapshot_compute,
+    missing_days,
+)
 from reports.tasks import daily_snapshots_compute as daily_snapshots_task
 
 pytestmark = pytest.mark.django_db
@@ -163,11 +168,11 @@ def test_daily_run_refreshes_the_funnel_of_days_still_in_their_window(campaigns)
     person = contact("late@example.jp")
     sent_day = TODAY - timedelta(days=5)
     deliver(winback, person, at(sent_day, 10))
-    daily_snapshots_compute(today=TODAY)
+    daily_snapshots_compute(today=TODAY, fill_seconds=0)
     assert CampaignFunnelDay.objects.get(day=sent_day).opened == 0
 
     touch(person, TODAY, TouchKind.EMAIL_OPEN)
-    daily_snapshots_compute(today=TODAY)
+    daily_snapshots_compute(today=TODAY, fill_seconds=0)
 
     assert CampaignFunnelDay.objects.get(day=sent_day).opened == 1
     assert set(DormancyDay.objects.values_list("day", flat=True)) == {TODAY - timedelta(days=1), TODAY}
@@ -215,12 +220,45 @@ def test_seed_demo_backfills_the_default_report_range_and_the_day_before(capsys)
     assert "dashboard snapshots backfilled for 91 days" in capsys.readouterr().out
 
 
-def test_the_beat_task_recomputes_yesterday_and_today(quiet_rule):
+def test_the_beat_task_recomputes_yesterday_and_today(quiet_rule, settings):
+    settings.REPORTS_SNAPSHOT_FILL_SECONDS = 0
     result = daily_snapshots_task.apply().get()
 
     today = workspace_today()
     assert sorted(result) == [(today - timedelta(days=1)).isoformat(), today.isoformat()]
     assert DormancyDay.objects.filter(rule=quiet_rule).count() == 2
+
+
+def test_the_beat_task_fills_the_days_missing_from_the_default_report_range(silences, quiet_rule, settings):
+    settings.REPORTS_SNAPSHOT_FILL_SECONDS = 60
+    kept = TODAY - timedelta(days=30)
+    day_snapshot_compute(day=kept, today=TODAY)
+    before = DormancyDay.objects.get(day=kept, rule=quiet_rule).computed_at
+    stale = TODAY - timedelta(days=40)  # stored before per-owner snapshots: computed again
+    day_snapshot_compute(day=stale, today=TODAY)
+    DormancyDay.objects.filter(day=stale).update(owners_stored=False)
+
+    written = daily_snapshots_compute(today=TODAY, now=before + timedelta(hours=1))
+
+    days = sorted(DormancyDay.objects.filter(rule=quiet_rule).values_list("day", flat=True))
+    assert days == [TODAY - timedelta(days=n) for n in range(90, -1, -1)]  # the 90-day range and the day before
+    assert kept not in written and stale in written
+    assert DormancyDay.objects.get(day=kept, rule=quiet_rule).computed_at == before
+    assert DormancyDay.objects.get(day=stale, rule=quiet_rule).owners_stored
+    assert missing_days(today=TODAY) == []
+    # Newest first: a budget that runs out leaves the oldest days for the next run.
+    DormancyDay.objects.filter(day__lt=TODAY - timedelta(days=1)).delete()
+    assert missing_days(today=TODAY)[:2] == [TODAY - timedelta(days=2), TODAY - timedelta(days=3)]
+    assert len(daily_snapshots_compute(today=TODAY, fill_seconds=0)) == 2
+
+
+def test_a_new_rule_gets_its_missing_days_filled(silences, quiet_rule):
+    backfill_snapshots_compute(days=91, today=TODAY)
+    assert missing_days(today=TODAY) == []
+    DormancyRule.objects.create(name="Quiet 30 days", slug="quiet30", inactivity_days=30,
+                                touch_kinds=list(quiet_rule.touch_kinds), conditions={"match": "any", "items": []},
+                                scope=[])
+    assert len(missing_days(today=TODAY)) == 89
 
 
 def test_command_refuses_a_day_in_the_future():
