@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class DormancyDay(models.Model):
+class DormancyFigures(models.Model):
     """One dormancy rule on one day: members that day, and who moved in and out of it that day."""
 
     day = models.DateField(_("day"))
@@ -20,6 +20,14 @@ class DormancyDay(models.Model):
     newly_dormant = models.PositiveIntegerField(_("newly dormant"))
     reactivated = models.PositiveIntegerField(_("reactivated"))
     computed_at = models.DateTimeField(_("computed"))
+
+    class Meta:
+        abstract = True
+
+
+class DormancyDay(DormancyFigures):
+    """The workspace's figures: every contact, owned or not."""
+
     # The day's DormancyOwnerDay rows were written with it (an owner without a row owned no contact then).
     # False on days stored before per-owner snapshots existed: a rep's report computes those itself.
     owners_stored = models.BooleanField(_("per-owner figures stored"), default=False)
@@ -34,19 +42,12 @@ class DormancyDay(models.Model):
         return f"{self.day} rule {self.rule_id}: {self.dormant}"
 
 
-class DormancyOwnerDay(models.Model):
-    """The same figures for one owner's contacts (ownership as of the computation), so a rep's own dormancy
-    report reads stored days too. Owners with no member that day or the day before have no row."""
+class DormancyOwnerDay(DormancyFigures):
+    """One owner's contacts (the owner when the day was computed), so a rep's own dormancy report reads stored
+    days too. An owner who owned no contact then has no row."""
 
-    day = models.DateField(_("day"))
-    rule = models.ForeignKey("dormancy.DormancyRule", on_delete=models.CASCADE, related_name="+",
-                             verbose_name=_("dormancy rule"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                               verbose_name=_("owner"))
-    dormant = models.PositiveIntegerField(_("dormant"))
-    newly_dormant = models.PositiveIntegerField(_("newly dormant"))
-    reactivated = models.PositiveIntegerField(_("reactivated"))
-    computed_at = models.DateTimeField(_("computed"))
 
     class Meta:
         ordering = ["day", "rule", "owner"]
