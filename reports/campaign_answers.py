@@ -96,9 +96,9 @@ def facts_answers_add(*, touches=(), returns=(), reactivations=()):
     of touches with a TOUCH_BITS bit; `returns`: (contact_id, occurred_at) of touches that mean the contact came
     back (REACTIVATION_KINDS, not a bot's); `reactivations`: (contact_id, at) of a rep's recorded ones.
 
-    The facts travel with the statement (a VALUES list), so no history is read: one UPDATE per kind of answer
-    and table, joining the facts to their contacts' rows by index, writing only rows that change. Returns
-    (deliveries, enrollments) changed.
+    The facts travel with the statement (arrays unnested on PostgreSQL, a VALUES list on SQLite), so no history
+    is read: one UPDATE per kind of answer and table, joining the facts to their contacts' rows by index,
+    writing only rows that change. Returns (deliveries, enrollments) changed.
     """
     attribution, reactivation = timedelta(days=rules.ATTRIBUTION_DAYS), timedelta(days=rules.REACTIVATION_DAYS)
     # A fact at t lies in [since, since + N days) exactly when since lies in (t - N days, t].
@@ -117,12 +117,13 @@ def facts_answers_add(*, touches=(), returns=(), reactivations=()):
 
 
 _DELIVERY, _ENROLLMENT = Delivery._meta.db_table, Enrollment._meta.db_table
-# VALUES rows are (contact_id, low, high[, bit]): column1… in both databases. The statements start with UPDATE
-# (not WITH): SQLite's driver reports no row count for a statement that starts otherwise.
+# The facts are rows v(column1, column2, column3[, column4]) = (contact_id, low, high[, bit]), as SQLite names a
+# VALUES list's columns. The statements start with UPDATE (not WITH): SQLite's driver reports no row count for
+# a statement that starts otherwise.
 _TOUCH_BITS_ADD = f"""
 UPDATE {_DELIVERY} SET report_touches = report_touches | x.bits
 FROM (SELECT d.id, SUM(DISTINCT v.column4) AS bits FROM {_DELIVERY} d
-      JOIN (VALUES {{rows}}) AS v ON d.contact_id = v.column1 AND d.sent_at > v.column2 AND d.sent_at <= v.column3
+      JOIN {{facts}} ON d.contact_id = v.column1 AND d.sent_at > v.column2 AND d.sent_at <= v.column3
       GROUP BY d.id) AS x
 WHERE {_DELIVERY}.id = x.id AND ({_DELIVERY}.report_touches & x.bits) <> x.bits
 """  # noqa: S608 - constant table names; every value is bound
@@ -130,29 +131,37 @@ WHERE {_DELIVERY}.id = x.id AND ({_DELIVERY}.report_touches & x.bits) <> x.bits
 # (FROM, not IN: PostgreSQL then reaches the rows through the facts and the primary key, not by a scan.)
 _CAME_BACK_SET = """
 UPDATE {table} SET report_came_back = TRUE
-FROM (SELECT DISTINCT d.id FROM {table} d JOIN (VALUES {{rows}}) AS v
+FROM (SELECT DISTINCT d.id FROM {table} d JOIN {{facts}}
       ON d.contact_id = v.column1 AND d.{since} > v.column2 AND d.{since} <= v.column3) AS x
 WHERE {table}.id = x.id AND {table}.report_came_back = FALSE
 """  # noqa: S608
-_CASTS = ("BIGINT", "TIMESTAMPTZ", "TIMESTAMPTZ", "INTEGER")
-FACTS_CHUNK = 1000  # rows of facts per statement: SQLite binds at most 32,766 values
+_ARRAYS = ("bigint[]", "timestamptz[]", "timestamptz[]", "integer[]")
+_COLUMNS = ("column1", "column2", "column3", "column4")
+FACTS_CHUNK = 1000  # rows of facts per statement on SQLite, which binds at most 32,766 values
 
 
 def _facts_merge(sql, rows):
-    """Run `sql` with its VALUES list of (contact_id, low, high[, bit]) rows, a chunk at a time; rows changed."""
-    adapt = connection.ops.adapt_datetimefield_value
+    """Run `sql` with its facts, rows of (contact_id, low, high[, bit]); returns the rows changed.
+
+    PostgreSQL takes them as one array a column in one statement (cheap to send and to plan, whatever the
+    batch); SQLite as VALUES lists of FACTS_CHUNK rows.
+    """
     width = len(rows[0])
     if connection.vendor == "postgresql":
-        row = "(" + ", ".join(f"CAST(%s AS {cast})" for cast in _CASTS[:width]) + ")"
-    else:
-        row = "(" + ", ".join(["%s"] * width) + ")"
+        arrays = ", ".join(f"%s::{kind}" for kind in _ARRAYS[:width])
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(facts=f"unnest({arrays}) AS v({', '.join(_COLUMNS[:width])})"),
+                           [list(column) for column in zip(*rows, strict=True)])
+            return cursor.rowcount
+    adapt = connection.ops.adapt_datetimefield_value
+    row = "(" + ", ".join(["%s"] * width) + ")"
     changed = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), FACTS_CHUNK):
             chunk = rows[start : start + FACTS_CHUNK]
             params = [value for contact_id, low, high, *bit in chunk
                       for value in (contact_id, adapt(low), adapt(high), *bit)]
-            cursor.execute(sql.format(rows=", ".join([row] * len(chunk))), params)
+            cursor.execute(sql.format(facts=f"(VALUES {', '.join([row] * len(chunk))}) AS v"), params)
             changed += cursor.rowcount
     return changed
 
