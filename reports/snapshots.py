@@ -110,7 +110,8 @@ def missing_days(*, today, days=FILL_DAYS):
     complete = {row["day"] for row in DormancyDay.objects.filter(
         day__range=(first, last), owners_stored=True, rule__is_active=True).values("day").annotate(
         n=Count("rule_id")).order_by() if row["n"] >= rules}
-    return [last - timedelta(days=n) for n in range((last - first).days + 1) if last - timedelta(days=n) not in complete]
+    newest_first = (last - timedelta(days=n) for n in range((last - first).days + 1))
+    return [day for day in newest_first if day not in complete]
 
 
 def backfill_snapshots_compute(*, days, today, now=None):
