@@ -28,9 +28,9 @@ class DormancyFigures(models.Model):
 class DormancyDay(DormancyFigures):
     """The workspace's figures: every contact, owned or not."""
 
-    # The day's DormancyOwnerDay rows were written with it (an owner without a row owned no contact then).
-    # False on days stored before per-owner snapshots existed: a rep's report computes those itself.
-    owners_stored = models.BooleanField(_("per-owner figures stored"), default=False)
+    # The day's DormancyOwnerDay and DormancyBreakdownDay rows were written with it (an owner without a row
+    # owned no contact then). False on days stored before those existed: the report computes them itself.
+    details_stored = models.BooleanField(_("per-owner figures and breakdown stored"), default=False)
 
     class Meta:
         ordering = ["day", "rule"]
@@ -57,6 +57,31 @@ class DormancyOwnerDay(DormancyFigures):
 
     def __str__(self):
         return f"{self.day} rule {self.rule_id} owner {self.owner_id}: {self.dormant}"
+
+
+class DormancyBreakdownDay(models.Model):
+    """The rule's members on one day counted by owner, lost reason, industry, size band and length of silence
+    (the dormancy report's breakdowns add these up; a rep's read their own rows). Written with DormancyDay."""
+
+    day = models.DateField(_("day"))
+    rule = models.ForeignKey("dormancy.DormancyRule", on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("dormancy rule"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+",
+                              verbose_name=_("owner"))
+    lost_reason = models.CharField(_("lost reason"), max_length=20, blank=True)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    size = models.CharField(_("company size"), max_length=20, blank=True)
+    silence = models.CharField(_("silent for"), max_length=20)
+    contacts = models.PositiveIntegerField(_("contacts"))
+
+    class Meta:
+        ordering = ["day", "rule"]
+        verbose_name = _("dormancy breakdown snapshot")
+        verbose_name_plural = _("dormancy breakdown snapshots")
+        indexes = [models.Index(fields=["rule", "day", "owner"], name="dormancy_breakdown_day")]
+
+    def __str__(self):
+        return f"{self.day} rule {self.rule_id}: {self.contacts}"
 
 
 class CampaignFunnelDay(models.Model):

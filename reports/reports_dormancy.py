@@ -62,12 +62,10 @@ from contacts.selectors import user_display_name
 from dormancy.models import DormancyRule
 from dormancy.rules import clean_definition, dormant_as_of_q, dormant_q
 
-from .models import DormancyDay, DormancyOwnerDay
-from .snapshots import dormancy_day_figures
+from .models import DormancyBreakdownDay, DormancyDay, DormancyOwnerDay
+from .snapshots import SIZE_BUCKETS, dormancy_day_figures, silence_bucket, size_bucket
 
 DEFAULT_RULE = "default"
-SIZE_BUCKETS = ((1000, "1000+"), (250, "250–999"), (50, "50–249"), (10, "10–49"), (0, "1–9"))
-SILENCE_BUCKETS = ((730, "730+"), (365, "365–729"), (180, "180–364"), (90, "90–179"), (0, "0–89"))
 ONE_DAY = timedelta(days=1)
 # Missing snapshot days the flow computes itself (about 0.5 s each at a million contacts); with more missing,
 # the months they fall in are counted at their ends instead.
@@ -110,31 +108,32 @@ def _scoped(owner):
     return contacts.filter(owner=owner) if owner is not None else contacts
 
 
-def _size_bucket():
-    whens = [When(company__employee_count__gte=low, then=Value(label)) for low, label in SIZE_BUCKETS]
-    return Case(*whens, default=Value(""), output_field=CharField())
-
-
-def _silence_bucket(as_of):
-    """Days silent on `as_of`, bucketed in SQL; "after" when the contact's latest touch is after `as_of`."""
-    tz = workspace_tz()
-    after = start_of_day(as_of + timedelta(days=1), tz)
-    whens = [When(last_touch_at__gte=after, then=Value("after"))]
-    whens += [When(last_touch_at__lt=start_of_day(as_of - timedelta(days=days - 1), tz), then=Value(label))
-              for days, label in SILENCE_BUCKETS if days]
-    whens += [When(last_touch_at__isnull=True, then=Value("never"))]
-    return Case(*whens, default=Value("0–89"), output_field=CharField())
+BREAKDOWN_COLUMNS = ["lost_reason", "industry", "size", "owner_id", "silence", "n"]
 
 
 def dormant_breakdown(rule, date_range, *, today, owner=None):
-    """{"reason", "industry", "size", "owner", "silence"}: DataFrames of member counts, from one GROUP BY."""
+    """{"reason", "industry", "size", "owner", "silence"}: DataFrames of member counts on the range's last day
+    (today at the latest), and "computed_at": when they were counted (None: now).
+
+    Read from that day's stored breakdown (reports.snapshots, written with the
+    daily snapshot: hourly for today), else counted now in one GROUP BY.
+    """
     as_of = min(date_range.end, today)
-    rows = (_scoped(owner).filter(_members_q(rule, as_of=as_of, today=today))
-            .annotate(size=_size_bucket(), silence=_silence_bucket(as_of),
-                      industry=Coalesce("company__industry", Value(""), output_field=CharField()))
-            .values("lost_reason", "industry", "size", "owner_id", "silence").annotate(n=Count("id")).order_by())
-    frame = pd.DataFrame.from_records(list(rows), columns=["lost_reason", "industry", "size", "owner_id", "silence",
-                                                           "n"])
+    stored = DormancyDay.objects.filter(rule=rule, day=as_of, details_stored=True).values_list(
+        "computed_at", flat=True).first()
+    if stored is not None:
+        rows = DormancyBreakdownDay.objects.filter(rule=rule, day=as_of)
+        if owner is not None:
+            rows = rows.filter(owner=owner)
+        records = rows.values_list("lost_reason", "industry", "size", "owner_id", "silence", "contacts")
+    else:
+        tz = workspace_tz()
+        records = (_scoped(owner).filter(_members_q(rule, as_of=as_of, today=today))
+                   .annotate(size=size_bucket(), silence=silence_bucket(as_of, tz),
+                             industry=Coalesce("company__industry", Value(""), output_field=CharField()))
+                   .values_list("lost_reason", "industry", "size", "owner_id", "silence").annotate(n=Count("id"))
+                   .order_by())
+    frame = pd.DataFrame.from_records(list(records), columns=BREAKDOWN_COLUMNS)
     reasons = dict(LostReason.choices)
     owners = _owner_names(frame["owner_id"].dropna().unique())
     silence_labels = {
@@ -154,6 +153,7 @@ def dormant_breakdown(rule, date_range, *, today, owner=None):
         "silence": _counted(frame, "silence", _("Silent for"), lambda v: str(silence_labels.get(v, v)),
                             order=silence_order),
         "as_of": as_of,
+        "computed_at": stored,
         "total": int(frame["n"].sum()),
     }
 
@@ -233,7 +233,7 @@ def _stored_days(rule, first_day, last_day, *, owner):
     # A day stored with per-owner rows where the owner has none: they owned no contact that day.
     own = {day: tuple(row) for day, *row in DormancyOwnerDay.objects.filter(
         rule=rule, owner=owner, day__range=(first_day, last_day)).values_list("day", *figures)}
-    return {day: own.get(day, (0, 0, 0)) for day in days.filter(owners_stored=True).values_list("day", flat=True)}
+    return {day: own.get(day, (0, 0, 0)) for day in days.filter(details_stored=True).values_list("day", flat=True)}
 
 
 def _flow_from_snapshots(rule, months, *, today, owner=None):

@@ -10,9 +10,12 @@ zone; bot-flagged touch events never count.
   not yesterday) and reactivated (in yesterday, not today). Today reads the
   stored latest touches; a past day replays the events up to it for the
   contacts touched since, and reads the stored touches for everyone else.
-  The same pass groups by owner: the workspace row (DormancyDay) is the sum
-  of the owners' rows (DormancyOwnerDay) and the unowned contacts, so a
-  rep's own report reads stored days as the workspace's does.
+  The same pass groups by owner and, for members, by lost reason, industry,
+  company size band and length of silence: the workspace row (DormancyDay)
+  is the sum of the owners' rows (DormancyOwnerDay) and the unowned
+  contacts, so a rep's own report reads stored days as the workspace's
+  does, and the members' breakdown (DormancyBreakdownDay) is what the
+  dormancy report's tables add up.
   `dormancy_day_figures` runs the same query for one rule and day without
   storing it (the dormancy report fills a missing day with it).
 - Campaign funnel, per campaign and send day, in messages: a message counts
@@ -33,7 +36,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, Count, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from alerts.models import Alert, Outcome
@@ -50,7 +54,13 @@ from contacts.rules import start_of_day, workspace_tz
 from dormancy.models import DormancyRule
 from dormancy.rules import dormant_as_of_q, dormant_q
 
-from .models import AlertResponseDay, CampaignFunnelDay, DormancyDay, DormancyOwnerDay
+from .models import (
+    AlertResponseDay,
+    CampaignFunnelDay,
+    DormancyBreakdownDay,
+    DormancyDay,
+    DormancyOwnerDay,
+)
 
 ATTRIBUTION_DAYS = 7
 FILL_DAYS = 91  # missing days beat fills in: the reports' default range (90 days) and the day before it
@@ -66,7 +76,8 @@ def day_snapshot_compute(*, day, today, now=None, metrics=METRICS):
     now = now or timezone.now()
     tz = workspace_tz()
     writers = {
-        "dormancy": ((DormancyDay, DormancyOwnerDay), lambda: _dormancy_insert(day=day, today=today, tz=tz, now=now)),
+        "dormancy": ((DormancyDay, DormancyOwnerDay, DormancyBreakdownDay),
+                     lambda: _dormancy_insert(day=day, today=today, tz=tz, now=now)),
         "funnel": ((CampaignFunnelDay,), lambda: _funnel_insert(day=day, tz=tz, now=now)),
         "alerts": ((AlertResponseDay,), lambda: _alerts_insert(day=day, tz=tz, now=now)),
     }
@@ -108,7 +119,7 @@ def missing_days(*, today, days=FILL_DAYS):
         return []
     first, last = today - timedelta(days=days - 1), today - 2 * ONE_DAY
     complete = {row["day"] for row in DormancyDay.objects.filter(
-        day__range=(first, last), owners_stored=True, rule__is_active=True).values("day").annotate(
+        day__range=(first, last), details_stored=True, rule__is_active=True).values("day").annotate(
         n=Count("rule_id")).order_by() if row["n"] >= rules}
     newest_first = (last - timedelta(days=n) for n in range((last - first).days + 1))
     return [day for day in newest_first if day not in complete]
@@ -139,18 +150,28 @@ def _members_q(rule, *, day, today, tz):
 
 
 def _dormancy_insert(*, day, today, tz, now):
-    """One grouped pass per active rule: members on `day` and the moves since the day before, per owner; the
-    workspace row is their sum. Returns the workspace rows written."""
+    """One grouped pass per active rule (`_dormancy_cube`): the workspace's figures, each owner's, and the
+    members' breakdown. Returns the workspace rows written."""
     written = 0
     for rule in DormancyRule.objects.filter(is_active=True).order_by("pk"):
-        by_owner = _dormancy_moves(rule, day=day, today=today, tz=tz)
-        total = [sum(figures[i] for figures in by_owner.values()) for i in range(3)]
-        DormancyDay.objects.create(day=day, rule=rule, computed_at=now, dormant=total[0], newly_dormant=total[1],
-                                   reactivated=total[2], owners_stored=True)
+        cube = _dormancy_cube(rule, day=day, today=today, tz=tz)
+        by_owner = _moves_by_owner(cube)
+        dormant, newly, back = (sum(figures[i] for figures in by_owner.values()) for i in range(3))
+        DormancyDay.objects.create(day=day, rule=rule, computed_at=now, dormant=dormant, newly_dormant=newly,
+                                   reactivated=back, details_stored=True)
         DormancyOwnerDay.objects.bulk_create(
             DormancyOwnerDay(day=day, rule=rule, owner_id=owner_id, computed_at=now, dormant=dormant,
                              newly_dormant=newly, reactivated=back)
             for owner_id, (dormant, newly, back) in by_owner.items() if owner_id is not None)
+        members = {}
+        for owner_id, reason, industry, size, silence, member, _before, n in cube:
+            if member:
+                key = (owner_id, reason, industry, size, silence)
+                members[key] = members.get(key, 0) + n
+        DormancyBreakdownDay.objects.bulk_create(
+            (DormancyBreakdownDay(day=day, rule=rule, owner_id=owner_id, lost_reason=reason, industry=industry,
+                                  size=size, silence=silence, contacts=n)
+             for (owner_id, reason, industry, size, silence), n in members.items()), batch_size=2000)
         written += 1
     return written
 
@@ -162,31 +183,65 @@ def dormancy_day_figures(rule, *, day, today, owner=None):
     The very query the snapshot writer runs, for a reader that finds a day
     without a snapshot (the report's flow).
     """
-    by_owner = _dormancy_moves(rule, day=day, today=today, tz=workspace_tz(), owner=owner)
+    by_owner = _moves_by_owner(_dormancy_cube(rule, day=day, today=today, tz=workspace_tz(), owner=owner))
     dormant, newly, back = (sum(figures[i] for figures in by_owner.values()) for i in range(3))
     return {"dormant": dormant, "newly_dormant": newly, "reactivated": back}
 
 
-def _dormancy_moves(rule, *, day, today, tz, owner=None):
-    """{owner id or None: (dormant, newly dormant, reactivated)} of `rule` on `day`, in one grouped pass.
+def _moves_by_owner(cube):
+    """{owner id or None: (dormant, newly dormant, reactivated)} from `_dormancy_cube` rows."""
+    by_owner = {}
+    for owner_id, *_described, member, before, n in cube:
+        dormant, newly, back = by_owner.get(owner_id, (0, 0, 0))
+        by_owner[owner_id] = (dormant + n * member, newly + n * (member and not before),
+                              back + n * (before and not member))
+    return by_owner
 
-    Each contact's two memberships are evaluated once, in the inner select; the sums read them.
+
+def _dormancy_cube(rule, *, day, today, tz, owner=None):
+    """[(owner id, lost reason, industry, size band, silence band, member, member the day before, contacts)]:
+    every contact (or `owner`'s) counted in one grouped pass.
+
+    Each contact's two memberships are evaluated once, in the inner select;
+    the describing columns are kept for members only (NULL otherwise), so
+    non-members fold into a few rows per owner.
     """
     on_day = _members_q(rule, day=day, today=today, tz=tz)
     before = _members_q(rule, day=day - ONE_DAY, today=today, tz=tz)
     contacts = Contact.objects.order_by()
     if owner is not None:
         contacts = contacts.filter(owner=owner)
-    inner, params = contacts.annotate(d=_flag(on_day), b=_flag(before)).values("owner_id", "d", "b") \
-        .query.sql_with_params()
+    inner, params = contacts.annotate(
+        d=_flag(on_day), b=_flag(before), size=size_bucket(), silence=silence_bucket(day, tz),
+        industry=Coalesce("company__industry", Value(""), output_field=CharField()),
+    ).values("owner_id", "lost_reason", "industry", "size", "silence", "d", "b").query.sql_with_params()
+    described = ", ".join(f"CASE WHEN f.d = 1 THEN f.{column} END"
+                          for column in ("lost_reason", "industry", "size", "silence"))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT f.owner_id, {_MOVES} FROM ({inner}) f GROUP BY f.owner_id", params)  # noqa: S608
-        return {owner_id: (int(dormant), int(newly), int(back)) for owner_id, dormant, newly, back in cursor}
+        cursor.execute(f"SELECT f.owner_id, {described}, f.d, f.b, COUNT(*) FROM ({inner}) f "  # noqa: S608
+                       "GROUP BY 1, 2, 3, 4, 5, 6, 7", params)
+        return [(*row[:5], bool(row[5]), bool(row[6]), int(row[7])) for row in cursor]
 
 
-# dormant, newly dormant (member on the day, not the day before), reactivated (the reverse)
-_MOVES = ("COALESCE(SUM(f.d), 0), COALESCE(SUM(CASE WHEN f.d = 1 AND f.b = 0 THEN 1 ELSE 0 END), 0), "
-          "COALESCE(SUM(CASE WHEN f.b = 1 AND f.d = 0 THEN 1 ELSE 0 END), 0)")
+SIZE_BUCKETS = ((1000, "1000+"), (250, "250–999"), (50, "50–249"), (10, "10–49"), (0, "1–9"))
+SILENCE_BUCKETS = ((730, "730+"), (365, "365–729"), (180, "180–364"), (90, "90–179"), (0, "0–89"))
+
+
+def size_bucket():
+    """The contact's company size band (employees), in SQL; "" when unknown."""
+    whens = [When(company__employee_count__gte=low, then=Value(label)) for low, label in SIZE_BUCKETS]
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def silence_bucket(as_of, tz):
+    """Days silent on `as_of`, bucketed in SQL; "after" when the contact's latest touch is after `as_of`,
+    "never" without one."""
+    after = start_of_day(as_of + ONE_DAY, tz)
+    whens = [When(last_touch_at__gte=after, then=Value("after"))]
+    whens += [When(last_touch_at__lt=start_of_day(as_of - timedelta(days=days - 1), tz), then=Value(label))
+              for days, label in SILENCE_BUCKETS if days]
+    whens += [When(last_touch_at__isnull=True, then=Value("never"))]
+    return Case(*whens, default=Value("0–89"), output_field=CharField())
 
 
 def _flag(q):

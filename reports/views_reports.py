@@ -156,7 +156,7 @@ def report_dormancy(request):
               "owner": _("By owner"), "silence": _("By length of silence")}
     sources = flow.attrs["sources"]
     context.update(
-        as_of=breakdown["as_of"], total=breakdown["total"],
+        as_of=breakdown["as_of"], total=breakdown["total"], computed_at=breakdown["computed_at"],
         month_end_months=[m for m, source in sources.items() if source == reports_dormancy.MONTH_ENDS],
         days_computed_months=[m for m, source in sources.items() if source == reports_dormancy.DAYS_COMPUTED],
         flow=_table(flow, _("Month by month"), "flow"),

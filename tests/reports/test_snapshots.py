@@ -236,7 +236,7 @@ def test_the_beat_task_fills_the_days_missing_from_the_default_report_range(sile
     before = DormancyDay.objects.get(day=kept, rule=quiet_rule).computed_at
     stale = TODAY - timedelta(days=40)  # stored before per-owner snapshots: computed again
     day_snapshot_compute(day=stale, today=TODAY)
-    DormancyDay.objects.filter(day=stale).update(owners_stored=False)
+    DormancyDay.objects.filter(day=stale).update(details_stored=False)
 
     written = daily_snapshots_compute(today=TODAY, now=before + timedelta(hours=1))
 
@@ -244,7 +244,7 @@ def test_the_beat_task_fills_the_days_missing_from_the_default_report_range(sile
     assert days == [TODAY - timedelta(days=n) for n in range(90, -1, -1)]  # the 90-day range and the day before
     assert kept not in written and stale in written
     assert DormancyDay.objects.get(day=kept, rule=quiet_rule).computed_at == before
-    assert DormancyDay.objects.get(day=stale, rule=quiet_rule).owners_stored
+    assert DormancyDay.objects.get(day=stale, rule=quiet_rule).details_stored
     assert missing_days(today=TODAY) == []
     # Newest first: a budget that runs out leaves the oldest days for the next run.
     DormancyDay.objects.filter(day__lt=TODAY - timedelta(days=1)).delete()
