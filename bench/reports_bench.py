@@ -222,8 +222,8 @@ def _answers_maintenance(campaign, size=2000):
 
 
 def _run_dormancy(args, date_range, today):
-    """The dormancy report: the workspace's flow from the daily snapshots (bench/dashboard_bench.py --backfill 90
-    writes them) and counted at month ends, the breakdown, and one rep's view (live)."""
+    """The dormancy report: the workspace's flow and breakdown from the daily snapshots (bench/dashboard_bench.py
+    --backfill 90 writes them) and counted now (month ends; a live GROUP BY), and one rep's view."""
     from unittest import mock
 
     from reports.models import DormancyDay
@@ -245,18 +245,25 @@ def _run_dormancy(args, date_range, today):
     def flow(owner=None):
         return reports_dormancy.dormancy_flow(rule, date_range, today=today, owner=owner)
 
-    _report("dormancy breakdown", breakdown, args.runs)
+    _report("dormancy breakdown (as found)", breakdown, args.runs)
     _report("dormancy monthly flow (as found)", flow, args.runs)
+    _report("dormancy report (the page: both, as found)", lambda: (breakdown(), flow()), args.runs)
+    with mock.patch("reports.reports_dormancy._stored_breakdown", return_value=(None, None)):
+        _report("dormancy breakdown counted now (the day without a snapshot)", breakdown, args.runs)
     with mock.patch("reports.reports_dormancy._flow_from_snapshots", side_effect=lambda *a, **k: {}):
         _report("dormancy monthly flow at month ends (no snapshots)", flow, args.runs)
-    _report("dormancy report (the page: both, as found)", lambda: (breakdown(), flow()), args.runs)
     rep = get_user_model().objects.filter(owned_contacts__isnull=False).first()
     if rep is not None:
         owned = Contact.objects.filter(owner=rep).count()
-        _report(f"dormancy breakdown, one rep's ({rep.username}, {owned:,} contacts)", lambda: breakdown(rep),
+        _report(f"dormancy breakdown, one rep's ({rep.username}, {owned:,} contacts; as found)",
+                lambda: breakdown(rep), args.runs)
+        _report("dormancy monthly flow, one rep's (as found)", lambda: flow(rep), args.runs)
+        _report("dormancy report, one rep's (the page: both, as found)", lambda: (breakdown(rep), flow(rep)),
                 args.runs)
-        _report("dormancy monthly flow, one rep's (month ends)", lambda: flow(rep), args.runs)
-        _report("dormancy report, one rep's (the page: both)", lambda: (breakdown(rep), flow(rep)), args.runs)
+        with mock.patch("reports.reports_dormancy._stored_breakdown", return_value=(None, None)), \
+                mock.patch("reports.reports_dormancy._flow_from_snapshots", side_effect=lambda *a, **k: {}):
+            _report("dormancy report, one rep's, counted now (no snapshots)", lambda: (breakdown(rep), flow(rep)),
+                    args.runs)
 
 
 if __name__ == "__main__":

@@ -119,14 +119,8 @@ def dormant_breakdown(rule, date_range, *, today, owner=None):
     daily snapshot: hourly for today), else counted now in one GROUP BY.
     """
     as_of = min(date_range.end, today)
-    stored = DormancyDay.objects.filter(rule=rule, day=as_of, details_stored=True).values_list(
-        "computed_at", flat=True).first()
-    if stored is not None:
-        rows = DormancyBreakdownDay.objects.filter(rule=rule, day=as_of)
-        if owner is not None:
-            rows = rows.filter(owner=owner)
-        records = rows.values_list("lost_reason", "industry", "size", "owner_id", "silence", "contacts")
-    else:
+    stored, records = _stored_breakdown(rule, as_of, owner=owner)
+    if stored is None:
         tz = workspace_tz()
         records = (_scoped(owner).filter(_members_q(rule, as_of=as_of, today=today))
                    .annotate(size=size_bucket(), silence=silence_bucket(as_of, tz),
@@ -156,6 +150,18 @@ def dormant_breakdown(rule, date_range, *, today, owner=None):
         "computed_at": stored,
         "total": int(frame["n"].sum()),
     }
+
+
+def _stored_breakdown(rule, day, *, owner):
+    """(when it was computed, its rows in BREAKDOWN_COLUMNS order) of the day's stored breakdown, or (None, None)."""
+    stored = DormancyDay.objects.filter(rule=rule, day=day, details_stored=True).values_list(
+        "computed_at", flat=True).first()
+    if stored is None:
+        return None, None
+    rows = DormancyBreakdownDay.objects.filter(rule=rule, day=day)
+    if owner is not None:
+        rows = rows.filter(owner=owner)
+    return stored, rows.values_list("lost_reason", "industry", "size", "owner_id", "silence", "contacts")
 
 
 def _owner_names(ids):
