@@ -217,8 +217,11 @@ def _dormancy_cube(rule, *, day, today, tz, owner=None):
     ).values("owner_id", "lost_reason", "industry", "size", "silence", "d", "b").query.sql_with_params()
     described = ", ".join(f"CASE WHEN f.d = 1 THEN f.{column} END"
                           for column in ("lost_reason", "industry", "size", "silence"))
+    # OFFSET 0 keeps the planner from folding the inner select into the outer one, which would copy the
+    # membership expression (and its event probes) into every CASE: 6.1 s against 2.7 s a day at 1M.
+    fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT f.owner_id, {described}, f.d, f.b, COUNT(*) FROM ({inner}) f "  # noqa: S608
+        cursor.execute(f"SELECT f.owner_id, {described}, f.d, f.b, COUNT(*) FROM ({inner} {fence}) f "  # noqa: S608
                        "GROUP BY 1, 2, 3, 4, 5, 6, 7", params)
         return [(*row[:5], bool(row[5]), bool(row[6]), int(row[7])) for row in cursor]
 
