@@ -44,7 +44,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Case,
-    CharField,
     Count,
     ExpressionWrapper,
     IntegerField,
@@ -52,7 +51,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from alerts.models import Reactivation
@@ -63,7 +61,7 @@ from dormancy.models import DormancyRule
 from dormancy.rules import clean_definition, dormant_as_of_q, dormant_q
 
 from .models import DormancyBreakdownDay, DormancyDay, DormancyOwnerDay
-from .snapshots import SIZE_BUCKETS, dormancy_day_figures, silence_bucket, size_bucket
+from .snapshots import SIZE_BUCKETS, breakdown_columns, dormancy_day_figures
 
 DEFAULT_RULE = "default"
 ONE_DAY = timedelta(days=1)
@@ -121,10 +119,8 @@ def dormant_breakdown(rule, date_range, *, today, owner=None):
     as_of = min(date_range.end, today)
     stored, records = _stored_breakdown(rule, as_of, owner=owner)
     if stored is None:
-        tz = workspace_tz()
         records = (_scoped(owner).filter(_members_q(rule, as_of=as_of, today=today))
-                   .annotate(size=size_bucket(), silence=silence_bucket(as_of, tz),
-                             industry=Coalesce("company__industry", Value(""), output_field=CharField()))
+                   .annotate(**breakdown_columns(as_of, workspace_tz()))
                    .values_list("lost_reason", "industry", "size", "owner_id", "silence").annotate(n=Count("id"))
                    .order_by())
     frame = pd.DataFrame.from_records(list(records), columns=BREAKDOWN_COLUMNS)

@@ -156,7 +156,7 @@ def _dormancy_insert(*, day, today, tz, now):
     for rule in DormancyRule.objects.filter(is_active=True).order_by("pk"):
         cube = _dormancy_cube(rule, day=day, today=today, tz=tz)
         by_owner = _moves_by_owner(cube)
-        dormant, newly, back = (sum(figures[i] for figures in by_owner.values()) for i in range(3))
+        dormant, newly, back = _totals(by_owner)
         DormancyDay.objects.create(day=day, rule=rule, computed_at=now, dormant=dormant, newly_dormant=newly,
                                    reactivated=back, details_stored=True)
         DormancyOwnerDay.objects.bulk_create(
@@ -184,8 +184,13 @@ def dormancy_day_figures(rule, *, day, today, owner=None):
     without a snapshot (the report's flow).
     """
     by_owner = _moves_by_owner(_dormancy_cube(rule, day=day, today=today, tz=workspace_tz(), owner=owner))
-    dormant, newly, back = (sum(figures[i] for figures in by_owner.values()) for i in range(3))
+    dormant, newly, back = _totals(by_owner)
     return {"dormant": dormant, "newly_dormant": newly, "reactivated": back}
+
+
+def _totals(by_owner):
+    """(dormant, newly dormant, reactivated) over every owner (and the unowned contacts)."""
+    return tuple(sum(figures[i] for figures in by_owner.values()) for i in range(3))
 
 
 def _moves_by_owner(cube):
@@ -211,10 +216,8 @@ def _dormancy_cube(rule, *, day, today, tz, owner=None):
     contacts = Contact.objects.order_by()
     if owner is not None:
         contacts = contacts.filter(owner=owner)
-    inner, params = contacts.annotate(
-        d=_flag(on_day), b=_flag(before), size=size_bucket(), silence=silence_bucket(day, tz),
-        industry=Coalesce("company__industry", Value(""), output_field=CharField()),
-    ).values("owner_id", "lost_reason", "industry", "size", "silence", "d", "b").query.sql_with_params()
+    inner, params = contacts.annotate(d=_flag(on_day), b=_flag(before), **breakdown_columns(day, tz)).values(
+        "owner_id", "lost_reason", "industry", "size", "silence", "d", "b").query.sql_with_params()
     described = ", ".join(f"CASE WHEN f.d = 1 THEN f.{column} END"
                           for column in ("lost_reason", "industry", "size", "silence"))
     # OFFSET 0 keeps the planner from folding the inner select into the outer one, which would copy the
@@ -230,13 +233,20 @@ SIZE_BUCKETS = ((1000, "1000+"), (250, "250–999"), (50, "50–249"), (10, "10�
 SILENCE_BUCKETS = ((730, "730+"), (365, "365–729"), (180, "180–364"), (90, "90–179"), (0, "0–89"))
 
 
-def size_bucket():
+def breakdown_columns(as_of, tz):
+    """The annotations a breakdown groups members by, besides lost reason and owner: industry ("" when
+    unknown), size band and silence band on `as_of`."""
+    return {"industry": Coalesce("company__industry", Value(""), output_field=CharField()),
+            "size": _size_bucket(), "silence": _silence_bucket(as_of, tz)}
+
+
+def _size_bucket():
     """The contact's company size band (employees), in SQL; "" when unknown."""
     whens = [When(company__employee_count__gte=low, then=Value(label)) for low, label in SIZE_BUCKETS]
     return Case(*whens, default=Value(""), output_field=CharField())
 
 
-def silence_bucket(as_of, tz):
+def _silence_bucket(as_of, tz):
     """Days silent on `as_of`, bucketed in SQL; "after" when the contact's latest touch is after `as_of`,
     "never" without one."""
     after = start_of_day(as_of + ONE_DAY, tz)
