@@ -335,6 +335,8 @@ WEBHOOK_ALLOWED_HOSTS = env_list("WEBHOOK_ALLOWED_HOSTS", [])
 
 # Website and mail tracking (tracking/): public endpoints buffer events in Redis; a drain stores them in batches.
 TRACKING_BUFFERED = env_bool("TRACKING_BUFFERED", True)  # off: every event is written in its request
+# The pixel, click and beacon answered in front of Django's handler (tracking/wsgi.py); off: through it.
+TRACKING_FAST_PATH = env_bool("TRACKING_FAST_PATH", True)
 TRACKING_DRAIN_BATCH = env_int("TRACKING_DRAIN_BATCH", 2000)  # records per database transaction
 TRACKING_DRAIN_BUDGET_SECONDS = env_int("TRACKING_DRAIN_BUDGET_SECONDS", 50)  # one drain task stops after
 TRACKING_DRAIN_LEASE_SECONDS = env_int("TRACKING_DRAIN_LEASE_SECONDS", 30)  # a crashed drain's lock frees after

@@ -1,6 +1,10 @@
 """The signed open pixel, the click redirect and the page-view beacon, served ahead of the session, locale,
 CSRF, auth and message middleware.
 
+Under gunicorn these paths never get here: tracking/wsgi.py answers them in
+front of Django's handler (TRACKING_FAST_PATH). This middleware is their way
+through Django when that is off, and under the test client or an ASGI server.
+
 They take most of the public traffic and need none of it: no session, no
 user, no language, no form. Placed right after SecurityMiddleware (whose
 headers and HTTPS redirect still apply), this answers those three paths itself,

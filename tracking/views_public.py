@@ -245,7 +245,8 @@ def beacon(request):
     allowed origins; 400 for a token that does not verify (t.js then drops
     its cookie): nothing is attributed and nothing written. 429 past the
     client's per-minute limit, counted in the buffer's round trip. Served
-    ahead of most middleware (tracking.middleware), like the mail pixel.
+    in front of Django's handler (tracking.wsgi), like the mail pixel, or
+    ahead of most middleware (tracking.middleware).
     """
     if request.method not in ("POST", "OPTIONS"):
         return HttpResponseNotAllowed(["POST", "OPTIONS"])
