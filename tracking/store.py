@@ -14,7 +14,6 @@ before the batch moved it), then `contact_facts_changed`, both after commit.
 import logging
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.models import DeliveryStatus
@@ -173,10 +172,13 @@ def _merge_anonymous(identified):
     """The earlier anonymous page views of the visitors identified now, as their contacts' touches (then gone)."""
     if not identified:
         return []
-    match = Q()
-    for site, visitor in identified:
-        match |= Q(site_id=site, visitor_id=visitor)
-    views = list(AnonymousPageView.objects.filter(match).order_by("occurred_at"))
+    # Both lists as `= ANY(array)` on the (site, visitor) index, the exact pairs picked here: an OR of one
+    # (site AND visitor) term per pair costs the planner more than the rows, and with stale statistics
+    # PostgreSQL scanned every anonymous view of the site with it (131 ms against 15 ms for 100 visitors).
+    views = [view for view in AnonymousPageView.objects.filter(
+        site_id__in={site for site, _visitor in identified},
+        visitor_id__in={visitor for _site, visitor in identified}).order_by("occurred_at")
+        if (view.site_id, view.visitor_id) in identified]
     if not views:
         return []
     AnonymousPageView.objects.filter(id__in=[view.id for view in views]).delete()

@@ -6,7 +6,7 @@ from django.core import signing
 
 from contacts.models import Contact, TouchEvent
 from tracking import tokens
-from tracking.models import AnonymousPageView, VisitorIdentity
+from tracking.models import AnonymousPageView, TrackingSite, VisitorIdentity
 
 from .conftest import BROWSER, ORIGIN, VISITOR, beacon, form_post
 
@@ -158,6 +158,30 @@ def test_anonymous_page_views_are_kept_then_merged_when_a_tokened_visit_names_th
     beacon(client, site, u=f"{ORIGIN}/contact", t="Contact")
     assert TouchEvent.objects.filter(contact=contact).count() == 4
     assert AnonymousPageView.objects.count() == 1
+
+
+def test_a_merge_takes_the_named_visitors_on_their_sites_only(client, site, contact, other_contact):
+    """Visitor ids are each site's own (a first-party cookie). One batch naming visitor 1 on the site and visitor 2
+    on the shop merges those two; visitor 2 on the site and visitor 1 on the shop stay anonymous."""
+    from django.utils import timezone
+
+    from tracking.records import identify_record
+    from tracking.store import records_store
+
+    shop = TrackingSite.objects.create(name="Shop", allowed_origins=["https://shop.example.com"])
+    beacon(client, site, v="visitor-1-abcdef", u=f"{ORIGIN}/a", t="A")
+    beacon(client, site, v="visitor-2-abcdef", u=f"{ORIGIN}/b", t="B")
+    beacon(client, shop, origin="https://shop.example.com", v="visitor-1-abcdef", u="https://shop.example.com/c")
+    beacon(client, shop, origin="https://shop.example.com", v="visitor-2-abcdef", u="https://shop.example.com/d")
+    now = timezone.now()
+    records_store([identify_record(site_id=site.pk, visitor_id="visitor-1-abcdef", contact_id=contact.pk,
+                                   occurred_at=now),
+                   identify_record(site_id=shop.pk, visitor_id="visitor-2-abcdef", contact_id=other_contact.pk,
+                                   occurred_at=now)], now=now)
+    assert sorted(TouchEvent.objects.values_list("contact_id", "url")) == sorted([
+        (contact.pk, f"{ORIGIN}/a"), (other_contact.pk, "https://shop.example.com/d")])
+    assert sorted(AnonymousPageView.objects.values_list("site_id", "visitor_id", "url")) == sorted([
+        (site.pk, "visitor-2-abcdef", f"{ORIGIN}/b"), (shop.pk, "visitor-1-abcdef", "https://shop.example.com/c")])
 
 
 def test_anonymous_page_views_merge_into_the_contact_a_form_creates(client, site):
