@@ -13,15 +13,7 @@ any path here that does not match, goes down the stack as usual; the same
 views stay routed in tracking.urls_mail, so `reverse` and the stack without
 this middleware work the same.
 """
-import re
-
-from campaigns.sending.signed_links import KEY, TARGET
-
-from . import views_public
-
-_ROUTES = ((re.compile(rf"/m/p/{KEY}\.gif\Z"), views_public.open_signed),
-           (re.compile(rf"/m/r/{KEY}/{TARGET}\Z"), views_public.click_signed),
-           (re.compile(r"/t/e\Z"), views_public.beacon))
+from .wsgi import route
 
 
 class SignedMailTracking:
@@ -29,10 +21,8 @@ class SignedMailTracking:
         self.get_response = get_response
 
     def __call__(self, request):
-        path = request.path_info
-        if path.startswith(("/m/p/", "/m/r/", "/t/e")):
-            for pattern, view in _ROUTES:
-                match = pattern.match(path)
-                if match:
-                    return view(request, **match.groupdict())
-        return self.get_response(request)
+        found = route(request.path_info)  # the same three paths as the fast path's
+        if found is None:
+            return self.get_response(request)
+        view, kwargs = found
+        return view(request, **kwargs)

@@ -41,7 +41,7 @@ ROUTES = ((re.compile(rf"/m/p/{KEY}\.gif\Z"), views_public.open_signed),
 
 
 def route(path):
-    """(view, keyword arguments) for one of the three paths, or None."""
+    """(view, keyword arguments) for one of the three paths, or None; tracking.middleware routes with it too."""
     if path.startswith(PREFIXES):
         for pattern, view in ROUTES:
             match = pattern.match(path)
