@@ -27,11 +27,14 @@ def _person(user):
     return {"id": user.pk, "name": user.get_full_name() or user.username, "email": user.email}
 
 
-def contexts_build(contact_ids, *, touches_by_contact, reasons):
+def contexts_build(contact_ids, *, touches_by_contact, reasons=None):
     """{contact_id: context} for these contacts.
 
     `touches_by_contact`: {contact_id: [touch dicts of this batch]} (may be
     empty for score and rescue alerts); `reasons`: {contact_id: why-dict}.
+    Without reasons, the contexts carry no "why" yet: a batch that fires
+    several triggers for the same contacts builds them once and gives each
+    alert its own with `context_with_reason`.
     """
     ids = sorted(set(contact_ids))
     contacts = Contact.objects.select_related("company", "owner").in_bulk(ids)
@@ -61,7 +64,7 @@ def contexts_build(contact_ids, *, touches_by_contact, reasons):
         campaign = next((touch["detail"] for touch in reversed(touches)
                          if touch["kind"] in ("email_click", "email_open") and touch.get("detail")), "")
         built[contact_id] = {
-            "why": reasons.get(contact_id, {}),
+            "why": {},
             "contact": {
                 "name": contact.full_name or contact.email, "email": contact.email, "phone": contact.phone,
                 "title": contact.title, "company": contact.company.name if contact.company else "",
@@ -75,11 +78,20 @@ def contexts_build(contact_ids, *, touches_by_contact, reasons):
             "previous_touch_at": previous,
             "silent_days": _days_between(previous, first_at),
             "campaign": campaign,
-            "dormant_by": reasons.get(contact_id, {}).get("rules") or dormant_by.get(contact_id, []),
+            "dormant_by": dormant_by.get(contact_id, []),
             "contracts": contracts.get(contact_id, []),
             "score": round(scores.get(contact_id, 0.0), 1),
         }
-    return built
+    if reasons is None:
+        return built
+    return {contact_id: context_with_reason(context, reasons.get(contact_id, {}))
+            for contact_id, context in built.items()}
+
+
+def context_with_reason(context, why):
+    """One alert's context: the contact's shared one with this trigger's reason; a came-back alert names the
+    rules the contact was found dormant by, the others its stored memberships."""
+    return {**context, "why": why, "dormant_by": why.get("rules") or context["dormant_by"]}
 
 
 def _visits(touches_by_contact, ids):

@@ -19,7 +19,7 @@ from contacts.rules import workspace_tz
 from dormancy.models import DormancyRule
 
 from . import notify, routing
-from .context import contexts_build
+from .context import context_with_reason, contexts_build
 from .models import Alert, AlertIntake, IntakeKind, Trigger, TriggerKind
 from .rules import PAGE_KINDS, REPLY_KINDS, dormant_before, touches_before, url_matches
 
@@ -179,20 +179,27 @@ def alerts_fire(candidates, *, touches_by_contact, now):
     """Store an alert for every candidate (trigger, contact_id, why) whose dedup window is open.
 
     Must run inside a transaction (the gate and the alerts commit together).
+    The contexts are built once for the batch: a contact that fires two
+    triggers at once (a dormant contact viewing the pricing page) gets the
+    same context on both alerts, each with its own reason.
     """
     by_trigger = defaultdict(dict)
     for trigger, contact_id, why in candidates:
         by_trigger[trigger].setdefault(contact_id, why)
-    stored = []
+    passing = []
     for trigger, whys in sorted(by_trigger.items(), key=lambda item: item[0].pk):
         passed = gate_pass(trigger=trigger, contact_ids=list(whys), now=now)
-        if not passed:
-            continue
+        if passed:
+            passing.append((trigger, whys, passed))
+    if not passing:
+        return []
+    contexts = contexts_build(set().union(*(passed for _trigger, _whys, passed in passing)),
+                              touches_by_contact=touches_by_contact)
+    stored = []
+    for trigger, whys, passed in passing:
         assignees = routing.assignees_for(trigger=trigger, contact_ids=passed, now=now)
-        contexts = contexts_build(passed, touches_by_contact=touches_by_contact,
-                                  reasons={cid: whys[cid] for cid in passed})
         alerts = [Alert(trigger=trigger, contact_id=cid, fired_at=now, assignee_id=assignees[cid][0],
-                        routed_by=assignees[cid][1], context=contexts.get(cid, {}))
+                        routed_by=assignees[cid][1], context=context_with_reason(contexts[cid], whys[cid]))
                   for cid in sorted(passed) if cid in contexts]
         stored.extend(Alert.objects.bulk_create(alerts))
     if stored:

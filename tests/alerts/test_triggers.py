@@ -2,6 +2,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from alerts.models import Alert, TriggerKind
 from contacts.models import ContactStatus, TouchKind
@@ -87,8 +89,21 @@ def test_pricing_view_fires_for_an_active_contact_and_other_pages_do_not():
 
 def test_dormant_contact_viewing_pricing_gets_both_alerts_in_one_batch():
     contact = make_contact(last_touch_days=365)
-    evaluate_batch([touch(contact, url="https://example.jp/pricing")])
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_batch([touch(contact, url="https://example.jp/pricing")])
     assert sorted(a.trigger.kind for a in alerts_for(contact)) == [TriggerKind.DORMANT_RETURN, TriggerKind.PAGE_VIEW]
+    [came_back], [pricing] = alerts_for(contact, TriggerKind.DORMANT_RETURN), alerts_for(contact, TriggerKind.PAGE_VIEW)
+    # One context for the batch, each alert with its own reason: the came-back alert names the rule it found the
+    # contact dormant by; the page alert shows the stored memberships (none yet: the rule was never refreshed).
+    assert came_back.context["why"]["kind"] == TriggerKind.DORMANT_RETURN
+    assert came_back.context["dormant_by"] == ["Silent 180 days, lost or stalled"]
+    assert pricing.context["why"] == {"kind": TriggerKind.PAGE_VIEW, "url": "https://example.jp/pricing",
+                                      "at": NOW.isoformat()}
+    assert pricing.context["dormant_by"] == []
+    shared = {key: value for key, value in came_back.context.items() if key not in ("why", "dormant_by")}
+    assert shared == {key: value for key, value in pricing.context.items() if key not in ("why", "dormant_by")}
+    assert shared["silent_days"] == 365
+    assert sum('FROM "contacts_contract"' in query["sql"] for query in queries.captured_queries) == 1
 
 
 def test_reply_fires_reply_trigger_with_the_detail():
