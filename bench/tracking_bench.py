@@ -2,7 +2,8 @@
 
     createdb -h 127.0.0.1 -U postgres rk_track_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rk_track_bench REDIS_URL=redis://127.0.0.1:6379/11 \\
-        .venv/bin/python bench/tracking_bench.py [--seconds 10] [--spike-seconds 60] [--workers 3] [--threads 1]
+        .venv/bin/python bench/tracking_bench.py [--seconds 10] [--sustained-seconds 60] [--spike-seconds 60] \\
+            [--workers 3] [--threads 1]
 
 The database must be a throwaway one: the bench migrates it and seeds a
 handful of contacts, sent deliveries with links, and a tracked site. Redis
@@ -14,8 +15,11 @@ worker with embedded beat (the drain), then measures with wrk:
 
 - the yardstick: a bare Django view (204, no database, no Redis; only with
   TRACKING_BENCH_ENDPOINTS=1) in the same run;
-- max sustained throughput of the pixel, the click and the beacon (closed
-  loop, --connections);
+- max throughput of the pixel, the click and the beacon (closed loop,
+  --connections, --seconds each), then the pixel and the click held at
+  their maximum for --sustained-seconds: the rate, the buffer's backlog
+  when wrk stops and how long the drain takes to empty it (a rate the
+  drain cannot keep up with is not sustained);
 - p99 latency at 1,000 requests/s (each wrk thread schedules its requests
   on a fixed clock, as wrk2 does: the k-th request is due at start + k ×
   interval, whichever connection is free takes it; the achieved rate is
@@ -340,6 +344,27 @@ def stored_count():
             + AnonymousPageView.objects.count())
 
 
+def buffer_backlog():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return client.llen(buffer.QUEUE) + client.llen(buffer.INFLIGHT)
+
+
+def sustained(server, args, kind, lua):
+    """One path at its maximum rate for --sustained-seconds; the drain must keep up, not only the web workers."""
+    before = cpu_snapshot(server)
+    result = wrk(server.base, script=lua, seconds=args.sustained_seconds, connections=args.connections)
+    stopped, backlog = time.monotonic(), buffer_backlog()
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    while client.llen(buffer.QUEUE) + client.llen(buffer.INFLIGHT) and time.monotonic() - stopped < 120:
+        time.sleep(0.05)
+    emptied = time.monotonic() - stopped
+    after = cpu_snapshot(server)
+    wait_drained()
+    print(line(f"{kind} sustained {args.sustained_seconds} s", result)
+          + f"   backlog at the end {backlog} records, buffer empty {emptied:.1f} s after", flush=True)
+    print(cpu_line(before, after, result["requests"]), flush=True)
+
+
 def wait_drained(timeout=120):
     """The buffer empty and the work it fanned out done (the alert intake and scoring queues empty too), so that
     one run's backlog does not eat into the next run's measurement."""
@@ -568,6 +593,9 @@ def run_variant(args, *, buffered, site, tokens, rks, var_dir, fast_path=True):
             print(f"  yardstick: {bare:.0f} req/s", flush=True)
             for kind in ("pixel", "click", "beacon"):
                 print(f"  {kind}: {figures[kind]['rate'] / bare:.2f}× the bare endpoint", flush=True)
+            if fast_path and args.sustained_seconds:
+                for kind in ("pixel", "click"):
+                    sustained(server, args, kind, script(kind, site=site, tokens=tokens, rks=rks))
             if not fast_path:
                 return figures
         wait_drained()
@@ -628,6 +656,8 @@ def run_variant(args, *, buffered, site, tokens, rks, var_dir, fast_path=True):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of each measured run")
+    parser.add_argument("--sustained-seconds", type=int, default=60,
+                        help="length of the pixel's and the click's run at their maximum rate (0: skip)")
     parser.add_argument("--spike-seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (the Dockerfile's 3 by default)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; more than 1 uses gthread")
