@@ -17,6 +17,7 @@ from campaigns.rescue import CHOICE_TOUCH_PREFIX
 from contacts.models import Contact, ContactTouchSummary, TouchKind
 from contacts.rules import workspace_tz
 from dormancy.models import DormancyRule
+from dormancy.rules.definition import clean_definition
 
 from . import notify, routing
 from .context import context_with_reason, contexts_build
@@ -99,6 +100,7 @@ def _dormant_candidates(trigger, grouped):
     rules = list(rules)
     if not rules:
         return []
+    definitions = {rule.pk: clean_definition(rule) for rule in rules}  # checked once for the batch
     tz = workspace_tz()
     contacts = Contact.objects.select_related("company").in_bulk(list(relevant))
     summaries = defaultdict(dict)
@@ -115,7 +117,8 @@ def _dormant_candidates(trigger, grouped):
         before = touches_before(summaries[contact_id], {t["kind"] for t in batch}, previous)
         first = min(touches, key=lambda t: t["occurred_at"])
         today = datetime.fromisoformat(first["occurred_at"]).astimezone(tz).date()
-        matched = [rule for rule in rules if dormant_before(rule, contact, today=today, tz=tz, touches=before)]
+        matched = [rule for rule in rules if dormant_before(rule, contact, today=today, tz=tz, touches=before,
+                                                            definition=definitions[rule.pk])]
         if matched:
             found.append((trigger, contact_id, {
                 "kind": trigger.kind, "rules": [rule.name for rule in matched], "touch": first["kind"],

@@ -48,9 +48,10 @@ def touches_before(summary, batch_kinds, previous_touch_at):
     return {kind: at for kind, at in before.items() if at <= previous_touch_at}
 
 
-def dormant_before(rule, contact, *, today, tz, touches):
-    """Whether `contact` matched `rule` on `today` with `touches` (see touches_before) as its touches."""
-    return is_member(explain_membership(rule, contact, today=today, tz=tz, touches=touches))
+def dormant_before(rule, contact, *, today, tz, touches, definition=None):
+    """Whether `contact` matched `rule` on `today` with `touches` (see touches_before) as its touches;
+    `definition`: the rule's clean_definition, when the caller checked it once for a batch."""
+    return is_member(explain_membership(rule, contact, today=today, tz=tz, touches=touches, definition=definition))
 
 
 def webhook_signature(secret, timestamp, body):

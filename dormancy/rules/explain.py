@@ -19,14 +19,16 @@ def is_member(clauses):
     return all(clause["ok"] for clause in clauses)
 
 
-def explain_membership(rule, contact, *, today, tz, touches=None):
+def explain_membership(rule, contact, *, today, tz, touches=None, definition=None):
     """List of {"clause", "ok", "text", "values"} for `contact` under `rule` on `today`.
 
     `touches` maps kind → latest counted touch (aware datetime); it is read
     from the contact's touch summary when not given. Scope on industry or
     company size reads `contact.company`: select it with the contact.
+    `definition` is the rule's clean_definition, for a caller that asks
+    about many contacts under the same rule (checked once, not per contact).
     """
-    definition = clean_definition(rule)
+    definition = definition or clean_definition(rule)
     if touches is None:
         touches = dict(ContactTouchSummary.objects.filter(contact=contact).values_list("kind", "last_at"))
     clauses = [_inactivity_clause(definition, contact, touches, today, tz)]
