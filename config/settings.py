@@ -341,7 +341,7 @@ TRACKING_DRAIN_BATCH = env_int("TRACKING_DRAIN_BATCH", 2000)  # records per data
 TRACKING_DRAIN_BUDGET_SECONDS = env_int("TRACKING_DRAIN_BUDGET_SECONDS", 50)  # one drain task stops after
 TRACKING_DRAIN_LEASE_SECONDS = env_int("TRACKING_DRAIN_LEASE_SECONDS", 30)  # a crashed drain's lock frees after
 TRACKING_DOORBELL_MS = env_int("TRACKING_DOORBELL_MS", 500)  # at most one drain task enqueued per period
-TRACKING_DRAIN_GATHER_MS = env_int("TRACKING_DRAIN_GATHER_MS", 500)  # a drain waits this long for a batch to fill
+TRACKING_DRAIN_GATHER_MS = env_int("TRACKING_DRAIN_GATHER_MS", 200)  # a drain waits this long for a batch to fill
 # A queue of its own (and a worker on it) keeps the drain from waiting behind other work; None: the default queue.
 TRACKING_QUEUE = env_str("TRACKING_QUEUE") or None
 TRACKING_SITE_CACHE_SECONDS = env_int("TRACKING_SITE_CACHE_SECONDS", 10)
