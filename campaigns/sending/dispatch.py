@@ -64,11 +64,14 @@ def deliveries_dispatch(*, now):
     return [handed[start:start + batch_size] for start in range(0, len(handed), batch_size)]
 
 
+SWEPT_ERROR = "The worker stopped before recording the outcome; the message may have been sent."
+
+
 def deliveries_sweep(*, now):
     """Expire stale leases (→ unknown) and finish broadcasts that have nothing left; returns (unknown, finished)."""
     unknown = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_until__lt=now).update(
         status=DeliveryStatus.UNKNOWN, lease_until=None, updated_at=now,
-        last_error="The worker stopped before recording the outcome; the message may have been sent.")
+        last_error=SWEPT_ERROR)
     open_rows = Delivery.objects.filter(step__campaign=OuterRef("pk"),
                                         status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
     finished = (Campaign.objects.filter(kind=CampaignKind.BROADCAST, status=CampaignStatus.RUNNING)
