@@ -354,8 +354,7 @@ def sustained(server, args, kind, lua):
     before = cpu_snapshot(server)
     result = wrk(server.base, script=lua, seconds=args.sustained_seconds, connections=args.connections)
     stopped, backlog = time.monotonic(), buffer_backlog()
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    while client.llen(buffer.QUEUE) + client.llen(buffer.INFLIGHT) and time.monotonic() - stopped < 120:
+    while buffer_backlog() and time.monotonic() - stopped < 120:
         time.sleep(0.05)
     emptied = time.monotonic() - stopped
     after = cpu_snapshot(server)
