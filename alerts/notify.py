@@ -30,6 +30,9 @@ from .rules import next_attempt_at, webhook_signature
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 WEBHOOK_TIMEOUT = 10
+# A first attempt has its task enqueued at commit; the sweep takes it over only when it has waited this long (its
+# message was lost). Sooner, a burst of alerts would have the sweep queue a second message for each waiting one.
+ENQUEUED_GRACE = timedelta(seconds=60)
 
 
 def notifications_create(alerts, *, now):
@@ -99,17 +102,22 @@ def notification_send(*, notification_id, now):
 
 
 def notifications_due(*, now, limit=500):
-    """Pending rows whose time has come and sending rows whose lease expired."""
+    """For the sweep: retries whose time has come, first attempts whose task is overdue (ENQUEUED_GRACE), and
+    sending rows whose lease expired."""
     return list(Notification.objects.filter(
-        Q(status=NotificationStatus.PENDING, next_at__lte=now)
+        Q(status=NotificationStatus.PENDING, attempts__gt=0, next_at__lte=now)
+        | Q(status=NotificationStatus.PENDING, attempts=0, next_at__lte=now - ENQUEUED_GRACE)
         | Q(status=NotificationStatus.SENDING, lease_until__lt=now)).order_by("next_at")
         .values_list("pk", flat=True)[:limit])
 
 
 def notification_retry_now(*, notification, now):
-    """A failed notification, tried again from the team page."""
-    return Notification.objects.filter(pk=notification.pk, status=NotificationStatus.FAILED).update(
+    """A failed notification, tried again from the team page: a first attempt again, its task enqueued at commit."""
+    changed = Notification.objects.filter(pk=notification.pk, status=NotificationStatus.FAILED).update(
         status=NotificationStatus.PENDING, next_at=now, attempts=0)
+    if changed:
+        transaction.on_commit(partial(_enqueue, [notification.pk]))
+    return changed
 
 
 def _inbox_url():

@@ -317,10 +317,12 @@ CELERY_BEAT_SCHEDULE["run-recurring-newsletters"] = {
 }
 # Hot-lead alerts (alerts/): evaluating new touches is quick but must not wait behind a backlog of scoring work
 # after a traffic spike; a queue of its own (and a worker on it) keeps alerts within seconds. None: the default.
+# On it, the emails and webhooks go at a lower priority than the evaluation (kombu's Redis transport takes
+# priority 0 first): a burst of alerts queues a notification each, and the next touch's evaluation (what puts the
+# alert in the inbox) must not wait behind them.
 ALERTS_QUEUE = env_str("ALERTS_QUEUE") or None
-if ALERTS_QUEUE:
-    CELERY_TASK_ROUTES = {"alerts.tasks.intake_process": {"queue": ALERTS_QUEUE},
-                          "alerts.tasks.notification_send": {"queue": ALERTS_QUEUE}}
+ALERTS_NOTIFICATION_PRIORITY = 6
+CELERY_TASK_ROUTES = ("config.celery.task_route",)  # reads ALERTS_QUEUE when a task is sent
 # Lost intakes, due webhook/email retries and snoozed alerts, every few seconds.
 CELERY_BEAT_SCHEDULE["sweep-alerts"] = {
     "task": "alerts.tasks.alerts_sweep",

@@ -25,14 +25,14 @@ def _test_database_url():
 
 
 @contextmanager
-def running_worker(*, prefix="test", pool="prefork", env=None):
-    """Start `celery worker` on a private queue; yields the queue name.
+def running_worker(*, prefix="test", pool="prefork", env=None, queue=None):
+    """Start `celery worker` on a private queue (`queue`, else a new name); yields the queue name.
 
     The worker reads the same (test) database through DATABASE_URL, so the
     caller must use `transactional_db` for the worker to see its rows. `env`
     may name the queue through "{queue}" (e.g. TRACKING_QUEUE).
     """
-    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"{prefix}-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_TASK_ALWAYS_EAGER": "0",
            **{name: value.format(queue=queue) for name, value in (env or {}).items()}}
     pool_args = ["--pool", pool] + (["--concurrency", "1"] if pool == "prefork" else [])

@@ -31,8 +31,6 @@ RUN_TTL = 30 * 24 * 3600
 JOBS = {"dispatch": ("handed",), "sweep": ("unknown", "finished")}
 LIST_LIMIT = 25
 RECENT = timedelta(hours=24)
-# kombu's Redis transport keeps a queue's prioritised messages in sibling lists: name, name\x06\x163, …
-PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
 def _client(url=None):
@@ -84,7 +82,7 @@ def _parse(value):
 
 def sending_queue():
     """The sending queue's name, its waiting task messages and the broker's unacknowledged ones, or None (down)."""
-    from config.celery import app  # the broker URL and default queue as the workers see them
+    from config.celery import PRIORITY_SUFFIXES, app  # the broker URL and default queue as the workers see them
 
     name = settings.SENDING_QUEUE or app.conf.task_default_queue
     try:

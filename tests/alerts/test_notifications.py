@@ -109,3 +109,21 @@ def test_per_rep_webhook_only_gets_that_reps_alerts(rep, other_rep):
     WebhookEndpoint.objects.create(name="Theirs", url="http://127.0.0.1:9/b", user=other_rep)
     alert = _fire(rep)
     assert [n.endpoint.name for n in Notification.objects.filter(alert=alert, channel=Channel.WEBHOOK)] == ["Mine"]
+
+
+def test_the_sweep_leaves_a_first_attempt_to_its_queued_task_and_takes_over_when_it_is_overdue(
+        rep, django_capture_on_commit_callbacks):
+    """A first attempt's task is enqueued at commit: the sweep sending it again at once would double a burst's
+    queue. It takes it over only after ENQUEUED_GRACE (the message was lost); a retry is its own from the start."""
+    alert = _fire(rep)
+    [row] = Notification.objects.filter(alert=alert, channel=Channel.EMAIL)
+    assert row.pk not in notify.notifications_due(now=NOW)
+    assert row.pk not in notify.notifications_due(now=NOW + notify.ENQUEUED_GRACE - timedelta(seconds=1))
+    assert row.pk in notify.notifications_due(now=NOW + notify.ENQUEUED_GRACE)
+    Notification.objects.filter(pk=row.pk).update(attempts=1, next_at=NOW + timedelta(seconds=30))
+    assert row.pk in notify.notifications_due(now=NOW + timedelta(seconds=30))
+    # Tried again from the team page: a first attempt again, with its own task (not left to the sweep).
+    Notification.objects.filter(pk=row.pk).update(status=NotificationStatus.FAILED)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert notify.notification_retry_now(notification=row, now=NOW) == 1
+    assert len(callbacks) == 1
