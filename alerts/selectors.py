@@ -21,14 +21,21 @@ def visible_q(user):
 
 
 def inbox(user, *, now):
-    """{"active": [...], "done": [...]}: claimed first, then open, then snoozed, newest first."""
+    """{"active": [...], "active_total": n, "done": [...]}: claimed first, then open, then snoozed, newest first.
+
+    The newest INBOX_LIMIT active alerts; active_total counts them all (only
+    counted when the list is full), so the page can say how many it does not
+    show.
+    """
     base = Alert.objects.filter(visible_q(user)).select_related("trigger", "assignee", "contact")
     active = list(base.filter(status__in=ACTIVE).order_by("-fired_at", "-id")[:INBOX_LIMIT])
+    total = (Alert.objects.filter(visible_q(user), status__in=ACTIVE).count() if len(active) == INBOX_LIMIT
+             else len(active))
     order = {AlertStatus.CLAIMED: 0, AlertStatus.OPEN: 1, AlertStatus.SNOOZED: 2}  # the call in progress on top
     active.sort(key=lambda alert: order[alert.status])
     done = list(base.filter(status=AlertStatus.DONE, done_at__gte=now - RECENT_DONE)
                 .order_by("-done_at", "-id")[:DONE_LIMIT])
-    return {"active": active, "done": done}
+    return {"active": active, "active_total": total, "done": done}
 
 
 def inbox_version(user, *, now):

@@ -83,6 +83,27 @@ def test_a_rep_sees_own_and_unassigned_alerts_but_not_another_reps(rep, other_re
     assert "Theirs" not in body
 
 
+def test_a_full_inbox_says_how_many_alerts_it_does_not_show(rep, client, monkeypatch):
+    """A flood of alerts (a campaign bringing many back at once) must not hide the older ones without a word."""
+    from alerts import selectors
+
+    monkeypatch.setattr(selectors, "INBOX_LIMIT", 2)
+    client.force_login(rep)
+    for name in ("Oldest-contact", "Second-contact"):
+        evaluate_batch([touch(make_contact(last_touch_days=1, owner=rep, last_name=name),
+                              url="https://example.jp/pricing")])
+    assert 'id="inbox-more"' not in client.get(reverse("alerts:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    nobodys = make_contact(last_touch_days=1, last_name="Newest-contact")  # unassigned: every rep's inbox shows it
+    evaluate_batch([touch(nobodys, url="https://example.jp/pricing")])
+    body = client.get(reverse("alerts:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Showing the newest 2 of 3 alerts still open." in body
+    assert "Newest-contact" in body and "Oldest-contact" not in body
+    japanese = client.get(reverse("alerts:feed"), HTTP_ACCEPT_LANGUAGE="ja").json()["html"]
+    assert "未対応のアラート 3 件のうち、新しい 2 件を表示しています。" in japanese
+    Alert.objects.filter(contact__last_name="Newest-contact").update(status="done")
+    assert "inbox-more" not in client.get(reverse("alerts:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
 def test_inbox_feed_costs_a_fixed_number_of_queries(rep, client, django_assert_max_num_queries):
     for i in range(5):
         contact = make_contact(last_touch_days=1, owner=rep)
