@@ -6,7 +6,7 @@
 
 The database must be a throwaway one (the bench migrates it, adds contacts,
 a tracked site, sent mail for the tracking links and the campaign). It starts
-what production runs: gunicorn (3 sync workers), the tracking drain and the
+what production runs: gunicorn (3 workers × 4 threads), the tracking drain and the
 alert evaluation on workers of their own, a worker with beat (beat's
 dispatch hands the campaign's due rows to the sending queue), a sending
 worker (2 processes) and a real SMTP server in another process (aiosmtpd,
@@ -128,7 +128,7 @@ def main():
             {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "EMAIL_USE_TLS": "0",
              "CELERY_BROKER_URL": settings.REDIS_URL, "CELERY_RESULT_BACKEND": settings.REDIS_URL})
         try:
-            with tracking_bench.Server(workers=3, threads=1, buffered=True, var_dir=var_dir) as server:
+            with tracking_bench.Server(workers=3, threads=4, buffered=True, var_dir=var_dir) as server:
                 campaign, created, seconds = send_and_wait(sender, template, segments[0], "Load bench alone")
                 received = send_report(f"alone ({created:,} recipients, {args.send_workers} processes)", campaign,
                                        seconds, sink_file, 0)
