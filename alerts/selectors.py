@@ -28,9 +28,9 @@ def inbox(user, *, now):
     show.
     """
     base = Alert.objects.filter(visible_q(user)).select_related("trigger", "assignee", "contact")
-    active = list(base.filter(status__in=ACTIVE).order_by("-fired_at", "-id")[:INBOX_LIMIT])
-    total = (Alert.objects.filter(visible_q(user), status__in=ACTIVE).count() if len(active) == INBOX_LIMIT
-             else len(active))
+    open_ones = base.filter(status__in=ACTIVE)
+    active = list(open_ones.order_by("-fired_at", "-id")[:INBOX_LIMIT])
+    total = open_ones.count() if len(active) == INBOX_LIMIT else len(active)
     order = {AlertStatus.CLAIMED: 0, AlertStatus.OPEN: 1, AlertStatus.SNOOZED: 2}  # the call in progress on top
     active.sort(key=lambda alert: order[alert.status])
     done = list(base.filter(status=AlertStatus.DONE, done_at__gte=now - RECENT_DONE)

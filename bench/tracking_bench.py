@@ -375,12 +375,12 @@ def sustained(server, args, kind, lua):
 def wait_drained(timeout=120):
     """The buffer empty and the work it fanned out done (the alert intake and scoring queues empty too), so that
     one run's backlog does not eat into the next run's measurement."""
-    from config.celery import PRIORITY_SUFFIXES
+    from config.celery import queue_lists
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     # The alert notifications wait at a lower priority, in a sibling list of the alerts queue.
-    keys = (buffer.QUEUE, buffer.INFLIGHT, *(f"{queue}{suffix}" for queue in ("tracking", "alerts", "celery")
-                                              for suffix in PRIORITY_SUFFIXES))
+    keys = (buffer.QUEUE, buffer.INFLIGHT, *(key for queue in ("tracking", "alerts", "celery")
+                                              for key in queue_lists(queue)))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not any(client.llen(key) for key in keys):

@@ -9,6 +9,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # kombu's Redis transport keeps a queue's prioritised messages in sibling lists: name, name\x06\x163, …
 PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
+
+def queue_lists(name):
+    """The Redis lists that hold a queue's waiting messages, one per priority step."""
+    return [name + suffix for suffix in PRIORITY_SUFFIXES]
+
+
 app = Celery("rekindle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(

@@ -82,14 +82,14 @@ def _parse(value):
 
 def sending_queue():
     """The sending queue's name, its waiting task messages and the broker's unacknowledged ones, or None (down)."""
-    from config.celery import PRIORITY_SUFFIXES, app  # the broker URL and default queue as the workers see them
+    from config.celery import app, queue_lists  # the broker URL and default queue as the workers see them
 
     name = settings.SENDING_QUEUE or app.conf.task_default_queue
     try:
         client = _client(settings.CELERY_BROKER_URL)
         pipe = client.pipeline(transaction=False)
-        for suffix in PRIORITY_SUFFIXES:
-            pipe.llen(name + suffix)
+        for key in queue_lists(name):
+            pipe.llen(key)
         pipe.hlen("unacked")
         *lengths, unacked = pipe.execute()
     except redis.RedisError:
