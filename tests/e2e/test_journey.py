@@ -156,7 +156,7 @@ def test_admin_marketer_rep_and_customers_walk_the_whole_product(
     assert admin.locator("#sender-profiles .missing-details").count() == 1  # no inquiry contact yet
     shot(admin, "admin-sender-missing-details")
     admin.click("#sender-profiles a:has-text('営業部')")
-    assert admin.locator("#missing-details").is_visible()
+    admin.wait_for_selector("#missing-details")  # waits for the edit page and for the notice to be visible
     admin.fill("input[name=inquiry_contact]", "03-1234-5678 / info@rekindle.example.co.jp")
     admin.check("input[name=is_default]")
     admin.click("main form button[type=submit]")
@@ -272,7 +272,8 @@ def test_admin_marketer_rep_and_customers_walk_the_whole_product(
     mk.click("button[type=submit].btn-primary")
     mk.wait_for_url(f"{url}/segments/*/")
     segment = Segment.objects.get(name="契約中の顧客（配信可）")
-    mk.click("form[action$='/refresh/'] button")  # a new segment's first snapshot: beat would take 10 minutes
+    with mk.expect_navigation():  # the redirect back lands before the reload below, or chromium may drop the page
+        mk.click("form[action$='/refresh/'] button")  # a new segment's first snapshot: beat would take 10 minutes
     wait_until(lambda: Segment.objects.filter(pk=segment.pk, member_count=2, refreshed_at__isnull=False).exists(),
                "the segment's first snapshot")
     mk.reload()
