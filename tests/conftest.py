@@ -61,8 +61,8 @@ def browser_login(page, live_server, username, password, *, language=None):
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the POST, its redirect and the page it lands on: a goto after it is safe
+        page.click("main button[type=submit]")
 
 
 @pytest.fixture(scope="session")

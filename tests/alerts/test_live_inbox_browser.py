@@ -47,13 +47,13 @@ def test_inbox_shows_a_new_alert_live_and_never_runs_script_from_the_url(live_se
     screenshot("alerts-1-inbox-live")
 
     # Claim the first one and log a meeting: the list updates and the call reaches the timeline.
-    page.locator("article.alert-card").first.locator("button", has_text="").first.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.locator("article.alert-card").first.locator("button", has_text="").first.click()
     first = page.locator("article.alert-card").first
     first.locator("select[name=outcome]").select_option("meeting_booked")
     first.locator("input[name=note]").fill("来週火曜 10:00 オンライン")
-    first.locator("button.btn-success").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        first.locator("button.btn-success").click()
     assert page.locator("#alerts-done li").count() == 1
     assert contact.events.filter(kind=TouchKind.CALL).count() == 1
     screenshot("alerts-2-inbox-after-outcome")

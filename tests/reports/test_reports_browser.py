@@ -32,8 +32,8 @@ def test_campaign_report_chart_draws(live_server, page, screenshot):
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "reporter")
     page.fill("input[name=password]", "pw-reporter-1234")
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     page.goto(f"{live_server.url}/reports/campaigns/{campaign.pk}/?from=2026-02-01&to=2026-03-31")
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('report-chart'))")
     drawn = page.evaluate("() => Chart.getChart(document.getElementById('report-chart')).data.datasets.length")
