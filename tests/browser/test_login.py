@@ -29,8 +29,7 @@ def test_the_menu_and_log_out_fit_a_laptop_screen_in_japanese(live_server, brows
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         logout = page.locator("#mainnav form[action$='/logout/'] button").bounding_box()
         assert logout["x"] + logout["width"] <= width
-        first, last = page.locator("#mainnav .navbar-nav > .nav-item").first, page.locator(
-            "#mainnav .navbar-nav > .nav-item").last
-        assert first.bounding_box()["y"] == last.bounding_box()["y"]  # one line, not wrapped
+        entries = page.locator("#mainnav .navbar-nav > .nav-item")
+        assert entries.first.bounding_box()["y"] == entries.last.bounding_box()["y"]  # one line, not wrapped
     finally:
         context.close()

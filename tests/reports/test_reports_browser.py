@@ -3,6 +3,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from accounts.roles import Role
+from tests.conftest import browser_login
 
 from . import report_data as data
 from .report_data import T
@@ -28,12 +29,7 @@ def test_campaign_report_chart_draws(live_server, page, screenshot):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("response", lambda response: errors.append(f"{response.status} {response.url}")
             if response.status >= 400 else None)
-    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "reporter")
-    page.fill("input[name=password]", "pw-reporter-1234")
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
+    browser_login(page, live_server, "reporter", "pw-reporter-1234", language="en")
     page.goto(f"{live_server.url}/reports/campaigns/{campaign.pk}/?from=2026-02-01&to=2026-03-31")
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('report-chart'))")
     drawn = page.evaluate("() => Chart.getChart(document.getElementById('report-chart')).data.datasets.length")
